@@ -1,0 +1,19 @@
+/** What every command gets from the composition root: streams, settings and the repository environment. */
+import type { Readable, Writable } from 'node:stream';
+import type { RepositoryEnv } from '../repository/context.js';
+
+export interface CliContext {
+  readonly stdout: Writable & { isTTY?: boolean; columns?: number };
+  readonly stderr: Writable & { isTTY?: boolean; columns?: number };
+  readonly stdin: Readable;
+  /** Settings read once by main/ from the environment. */
+  readonly settings: {
+    readonly repository?: string;
+    readonly password?: string;
+    readonly passwordFile?: string;
+  };
+  readonly repoEnv: RepositoryEnv;
+  readonly readFile: (path: string) => Promise<string>;
+  /** A command that finished with partial success (restic's exit 3) sets this. */
+  readonly status: { exitCode: number };
+}

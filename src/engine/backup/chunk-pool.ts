@@ -1,0 +1,158 @@
+/**
+ * The main-thread side of the backup pipeline: a pool of chunking workers.
+ * It decides, once per blob id, which worker seals a new chunk (every other
+ * asker is told to skip it), feeds sealed blobs to the blob writer in order,
+ * and resolves each file with its ordered blob ids once all of them are
+ * stored or queued.
+ */
+import { Worker } from 'node:worker_threads';
+import { fail } from '../../common/errors.js';
+import type { BlobWriter } from '../../repository/blob-writer.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+
+export interface StoredContent {
+  readonly ids: readonly string[];
+  readonly size: number;
+}
+
+export interface ChunkPool {
+  /** Chunks and stores one file; rejects with SOURCE_UNREADABLE when it cannot be read. */
+  storeFile(path: Buffer): Promise<StoredContent>;
+  /** Chunks and stores a byte stream (e.g. a database dump on stdin). */
+  storeStream(stream: AsyncIterable<Uint8Array>): Promise<StoredContent>;
+  close(): Promise<void>;
+}
+
+export interface ChunkPoolOptions {
+  readonly writer: BlobWriter;
+  readonly init: WorkerInit;
+  readonly workers: number;
+  /** Tasks queued per worker before storeFile waits (keeps the walk from running far ahead). */
+  readonly tasksPerWorker?: number;
+  /** Called with the plaintext size of every chunk read. */
+  readonly onBytes?: (n: number) => void;
+}
+
+interface Pending {
+  resolve(c: StoredContent): void;
+  reject(err: unknown): void;
+  worker: PoolWorker;
+  credit?: () => void;
+}
+
+interface PoolWorker {
+  readonly thread: Worker;
+  inFlight: number;
+  chain: Promise<void>;
+}
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
+  const perWorker = o.tasksPerWorker ?? 16;
+  const pending = new Map<number, Pending>();
+  const claimed = new Set<string>();
+  const slotWaiters: (() => void)[] = [];
+  let nextTask = 1;
+  let broken: unknown;
+
+  const send = (w: PoolWorker, msg: ToWorker, transfer: ArrayBuffer[] = []): void => w.thread.postMessage(msg, transfer);
+
+  const onMessage = (w: PoolWorker, msg: FromWorker): void => {
+    if (msg.kind === 'ask') return answer(w, msg.task, msg.seq, msg.id, msg.length);
+    if (msg.kind === 'stream-credit') return pending.get(msg.task)?.credit?.();
+    w.chain = w.chain.then(() => settle(w, msg)).catch((err: unknown) => fatal(err));
+  };
+
+  const answer = (w: PoolWorker, task: number, seq: number, id: string, length: number): void => {
+    const seal = !claimed.has(id) && !o.writer.has('data', id);
+    if (seal) claimed.add(id);
+    o.onBytes?.(length);
+    send(w, { kind: 'answer', task, seq, seal });
+  };
+
+  const settle = async (w: PoolWorker, msg: FromWorker): Promise<void> => {
+    if (msg.kind === 'sealed') {
+      const blob = { type: 'data' as const, id: msg.id, sealed: msg.sealed, ...(msg.uncompressedLength === undefined ? {} : { uncompressedLength: msg.uncompressedLength }) };
+      await o.writer.addSealed(blob, msg.plainLength);
+      claimed.delete(msg.id);
+      send(w, { kind: 'ack' });
+    } else if (msg.kind === 'done' || msg.kind === 'failed') {
+      const p = pending.get(msg.task);
+      pending.delete(msg.task);
+      w.inFlight--;
+      slotWaiters.shift()?.();
+      if (msg.kind === 'done') {
+        p?.resolve({ ids: msg.ids, size: msg.size });
+      } else {
+        p?.reject(fail('SOURCE_UNREADABLE', msg.message, { data: { errno: msg.errno } }));
+      }
+    }
+  };
+
+  const fatal = (err: unknown): void => {
+    broken ??= err;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+    for (const wake of slotWaiters.splice(0)) wake();
+  };
+
+  const workers: PoolWorker[] = Array.from({ length: Math.max(1, o.workers) }, () => {
+    const thread = new Worker(WORKER_URL, { workerData: o.init });
+    const w: PoolWorker = { thread, inFlight: 0, chain: Promise.resolve() };
+    thread.on('message', (msg: FromWorker) => onMessage(w, msg));
+    thread.on('error', (err) => fatal(fail('INTERNAL', `chunk worker crashed: ${err.message}`, { cause: err })));
+    return w;
+  });
+
+  const acquire = async (): Promise<PoolWorker> => {
+    for (;;) {
+      if (broken !== undefined) throw broken;
+      const w = workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+      if (w.inFlight < perWorker) {
+        w.inFlight++;
+        return w;
+      }
+      await new Promise<void>((r) => slotWaiters.push(r));
+    }
+  };
+
+  const start = async (msgFor: (task: number) => ToWorker): Promise<{ task: number; w: PoolWorker; done: Promise<StoredContent> }> => {
+    const w = await acquire();
+    const task = nextTask++;
+    const done = new Promise<StoredContent>((resolve, reject) => pending.set(task, { resolve, reject, worker: w }));
+    send(w, msgFor(task));
+    return { task, w, done };
+  };
+
+  return {
+    async storeFile(path) {
+      const { done } = await start((task) => ({ kind: 'file', task, path }));
+      return done;
+    },
+    async storeStream(stream) {
+      const { task, w, done } = await start((t) => ({ kind: 'stream-open', task: t }));
+      await pumpStream(stream, pending.get(task)!, (data) => send(w, { kind: 'stream-data', task, data }, [data.buffer as ArrayBuffer]));
+      send(w, { kind: 'stream-end', task });
+      return done;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.chain));
+      await Promise.all(workers.map((w) => w.thread.terminate()));
+    },
+  };
+}
+
+/** Sends stream pieces with at most two in flight, each in a buffer of its own (transferable). */
+async function pumpStream(stream: AsyncIterable<Uint8Array>, p: Pending, sendPiece: (data: Uint8Array) => void): Promise<void> {
+  let credits = 2;
+  let wake: (() => void) | undefined;
+  p.credit = () => { credits++; wake?.(); };
+  for await (const piece of stream) {
+    while (credits === 0) await new Promise<void>((r) => { wake = r; });
+    credits--;
+    const own = new Uint8Array(new ArrayBuffer(piece.byteLength));
+    own.set(piece);
+    sendPiece(own);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Writes new blobs into packs (one packer per blob type, as v2 requires),
+ * uploads finished packs with bounded concurrency and writes index files as
+ * packs land, so a crash keeps what was stored findable for the next backup.
+ * Order on storage is always: packs, then the index that lists them.
+ */
+import type { Id } from '../common/ids.js';
+import type { Clock, Random } from '../common/clock.js';
+import type { CallOptions } from '../backend/backend.js';
+import type { BlobType } from '../format/pack.js';
+import { encodeIndex } from '../format/index-file.js';
+import type { IndexPack } from '../format/index-file.js';
+import { createPacker, DEFAULT_PACK_SIZE, type FinishedPack, type Packer, type SealedBlob } from './packer.js';
+import { sealBlob, type SealOptions } from './blob-codec.js';
+import type { Repository } from './repository.js';
+
+export interface BlobWriterOptions {
+  readonly packSize?: number;
+  readonly uploads?: number;
+  /** Write an index file after this many packs … */
+  readonly indexEveryPacks?: number;
+  /** … or this long after the last index file, whichever comes first. */
+  readonly indexEveryNs?: bigint;
+  readonly signal?: AbortSignal;
+}
+
+export interface WriterStats {
+  readonly blobs: number;
+  readonly packs: number;
+  /** Bytes of sealed blobs newly written (what the repository grew by, headers aside). */
+  readonly storedBytes: number;
+  /** Plaintext bytes of the blobs newly written. */
+  readonly plainBytes: number;
+}
+
+export interface BlobWriter {
+  /** Whether the blob is already stored or queued: callers skip sealing it again. */
+  has(type: BlobType, id: Id): boolean;
+  /** Queues a blob sealed elsewhere; resolves once there is room (backpressure). Duplicates are dropped. */
+  addSealed(blob: SealedBlob, plainLength: number): Promise<void>;
+  /** Seals and queues a plaintext blob; returns its id. */
+  addBlob(type: BlobType, plaintext: Uint8Array): Promise<Id>;
+  /** Closes open packs, waits for every upload and writes the remaining index. */
+  flush(): Promise<void>;
+  stats(): WriterStats;
+}
+
+export function createBlobWriter(repo: Repository, seal: SealOptions, opts: BlobWriterOptions = {}): BlobWriter {
+  return new BlobWriterImpl(repo, seal, opts);
+}
+
+class BlobWriterImpl implements BlobWriter {
+  readonly #repo: Repository;
+  readonly #seal: SealOptions;
+  readonly #packSize: number;
+  readonly #maxUploads: number;
+  readonly #indexEveryPacks: number;
+  readonly #indexEveryNs: bigint;
+  readonly #call: CallOptions;
+  readonly #pending: Record<BlobType, Set<Id>> = { data: new Set(), tree: new Set() };
+  readonly #packers: Partial<Record<BlobType, Packer>> = {};
+  readonly #uploads = new Set<Promise<void>>();
+  #unindexed: IndexPack[] = [];
+  #lastIndexNs: bigint;
+  #failure: unknown = undefined;
+  #stats = { blobs: 0, packs: 0, storedBytes: 0, plainBytes: 0 };
+
+  constructor(repo: Repository, seal: SealOptions, opts: BlobWriterOptions) {
+    this.#repo = repo;
+    this.#seal = seal;
+    this.#packSize = opts.packSize ?? DEFAULT_PACK_SIZE;
+    this.#maxUploads = opts.uploads ?? 2;
+    this.#indexEveryPacks = opts.indexEveryPacks ?? 8;
+    this.#indexEveryNs = opts.indexEveryNs ?? 15_000_000_000n;
+    this.#call = opts.signal === undefined ? {} : { signal: opts.signal };
+    this.#lastIndexNs = this.#clock.nowNs();
+  }
+
+  get #clock(): Clock { return this.#repo.env.clock; }
+  get #random(): Random { return this.#repo.env.random; }
+
+  has(type: BlobType, id: Id): boolean {
+    return this.#pending[type].has(id) || this.#repo.index.has(type, id);
+  }
+
+  async addSealed(blob: SealedBlob, plainLength: number): Promise<void> {
+    this.#throwIfFailed();
+    if (this.has(blob.type, blob.id)) return;
+    this.#pending[blob.type].add(blob.id);
+    let packer = this.#packerFor(blob.type);
+    if (packer.count > 0 && packer.wouldOverflowHeader(blob)) {
+      await this.#finishPacker(blob.type);
+      packer = this.#packerFor(blob.type);
+    }
+    packer.add(blob);
+    this.#stats.blobs++;
+    this.#stats.storedBytes += blob.sealed.length;
+    this.#stats.plainBytes += plainLength;
+    if (packer.size >= this.#packSize) await this.#finishPacker(blob.type);
+  }
+
+  async addBlob(type: BlobType, plaintext: Uint8Array): Promise<Id> {
+    const sealed = sealBlob(this.#seal, type, plaintext);
+    await this.addSealed(sealed, plaintext.length);
+    return sealed.id;
+  }
+
+  async flush(): Promise<void> {
+    for (const type of ['data', 'tree'] as const) await this.#finishPacker(type);
+    await Promise.all(this.#uploads);
+    this.#throwIfFailed();
+    await this.#writeIndex();
+  }
+
+  stats(): WriterStats {
+    return { ...this.#stats };
+  }
+
+  #packerFor(type: BlobType): Packer {
+    return (this.#packers[type] ??= createPacker(type));
+  }
+
+  async #finishPacker(type: BlobType): Promise<void> {
+    const packer = this.#packers[type];
+    if (packer === undefined || packer.count === 0) return;
+    delete this.#packers[type];
+    while (this.#uploads.size >= this.#maxUploads) await Promise.race(this.#uploads);
+    this.#throwIfFailed();
+    const pack = packer.finish(this.#seal.key, this.#random);
+    const upload = this.#upload(pack).catch((err: unknown) => { this.#failure ??= err; });
+    this.#uploads.add(upload);
+    void upload.finally(() => this.#uploads.delete(upload));
+  }
+
+  async #upload(pack: FinishedPack): Promise<void> {
+    await this.#repo.backend.save({ type: 'data', name: pack.id }, pack.parts, this.#call);
+    const entry: IndexPack = { id: pack.id, blobs: pack.blobs };
+    this.#repo.index.addPack(entry);
+    for (const b of pack.blobs) this.#pending[b.type].delete(b.id);
+    this.#stats.packs++;
+    this.#unindexed.push(entry);
+    if (this.#indexDue()) await this.#writeIndex();
+  }
+
+  #indexDue(): boolean {
+    return this.#unindexed.length >= this.#indexEveryPacks || this.#clock.nowNs() - this.#lastIndexNs >= this.#indexEveryNs;
+  }
+
+  async #writeIndex(): Promise<void> {
+    if (this.#unindexed.length === 0) return;
+    const packs = this.#unindexed;
+    this.#unindexed = [];
+    this.#lastIndexNs = this.#clock.nowNs();
+    await this.#repo.unpacked.save('index', encodeIndex({ supersedes: [], packs }), this.#call);
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+}
