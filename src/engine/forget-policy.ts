@@ -266,16 +266,22 @@ function bucketReasons(buckets: Bucket[], wallNs: bigint, nr: number): string[] 
 
 interface Decision { keep: IdentifiedSnapshot[]; remove: IdentifiedSnapshot[]; reasons: KeepReason[] }
 
-function decideGroup(group: IdentifiedSnapshot[], p: RetentionPolicy, offsetNs: bigint): Decision {
-  const list = [...group].sort((a, b) => (a.snapshot.time > b.snapshot.time ? -1 : a.snapshot.time < b.snapshot.time ? 1 : 0));
-  const out: Decision = { keep: [], remove: [], reasons: [] };
+/** Newest first; Array.prototype.sort is stable, so equal times keep the caller's order (restic: sort.Stable). */
+function newestFirst(group: readonly IdentifiedSnapshot[]): IdentifiedSnapshot[] {
+  return [...group].sort((a, b) => (a.snapshot.time > b.snapshot.time ? -1 : a.snapshot.time < b.snapshot.time ? 1 : 0));
+}
+
+/** restic's ApplyPolicy for one group: tags, then within, then the counted buckets. */
+function decideGroup(group: readonly IdentifiedSnapshot[], p: RetentionPolicy, offsetNs: bigint): Decision {
+  const list = newestFirst(group);
   if (isEmptyPolicy(p)) {
     return { keep: list, remove: [], reasons: list.map((s) => ({ id: s.id, matches: ['policy is empty'] })) };
   }
   const buckets: Bucket[] = BUCKET_KINDS.map((kind) => ({ kind, count: p[kind] ?? 0, last: undefined }));
-  const within = isZeroDuration(p.within) ? undefined : p.within!;
-  const latest = list[0]?.snapshot.time ?? 0n; // groups are never empty; list is newest first
+  const within = p.within !== undefined && !isZeroDuration(p.within) ? p.within : undefined;
+  const latest = list[0]?.snapshot.time ?? 0n; // groups are never empty
   const cutoff = within === undefined ? 0n : subtractDuration(latest + offsetNs, within) - offsetNs;
+  const out: Decision = { keep: [], remove: [], reasons: [] };
   list.forEach((s, nr) => {
     const matches = (p.tags ?? []).filter((l) => hasTags(s.snapshot, l)).map((l) => `has tags [${l.join(', ')}]`);
     if (within !== undefined && s.snapshot.time > cutoff) matches.push(`within ${formatDuration(within)}`);

@@ -3,8 +3,20 @@
  * spec §7. Same polynomial and same input give the same cut points as restic, which is what lets
  * our blobs deduplicate against restic's.
  *
- * The 53-bit digest lives in two int32 locals, hi (bits 32..52) and lo (bits 0..31), so the hot loop
- * never touches BigInt or doubles. BigInt is used only to build the tables, once per polynomial.
+ * Speed notes (this runs on every byte backed up; the loop is bound by the latency of
+ * digest -> table index -> table load -> digest):
+ * - The 53-bit digest lives in two int32 locals, hi (bits 32..52) and lo (bits 0..31); BigInt is
+ *   used only to build the tables, once per polynomial.
+ * - restic XORs out[old] into the digest before taking the reduction index, which puts that load on
+ *   the loop-carried path. Reduction mod P is linear, so XORing drop[old] = out[old]·x^8 mod P after
+ *   the shift gives the same (fully reduced) digest with one load fewer on that path.
+ * - Past the first 64 bytes of a range, the byte leaving the window is read from `data` itself; the
+ *   64-byte ring window only carries the window across next() calls.
+ * - The loops read module-level tables, which V8 embeds as constant addresses; tables reached
+ *   through objects or class fields cost registers and reloads on every byte (measured ~1.5x
+ *   slower). The active polynomial's tables are copied in when a chunker with other tables runs.
+ * - Only degree 53 is supported, so the reduction index is a constant shift. restic's
+ *   RandomPolynomial always sets bit 53, so every repository it creates qualifies.
  */
 import { fail } from '../common/errors.js';
 
@@ -18,21 +30,21 @@ const SPLIT_MASK = (1 << 20) - 1;
 const UNHASHED = MIN_CHUNK - WINDOW;
 /** No masked digest equals this, so hashing with it as the target never cuts. */
 const NEVER = -1;
-/** The hi/lo split needs deg >= 40 (the table index sits in hi); restic needs deg <= 53. */
-const MIN_DEGREE = 40;
-const MAX_DEGREE = 53;
+const DEGREE = 53;
+const TABLE_NAMES = ['outHi', 'outLo', 'modHi', 'modLo', 'dropHi', 'dropLo'] as const;
 
 /** Precomputed tables for one polynomial; compute once per repository and reuse (cheap to pass to worker threads: plain typed arrays). */
 export interface ChunkerTables {
   readonly polynomial: bigint;
-  /** Shift that takes the 8 bits above the polynomial's degree out of the digest's hi word. */
-  readonly shift: number;
-  /** out[b]: hash of b followed by 63 zero bytes, split into high and low 32-bit words. */
+  /** restic's out[b]: hash of b followed by 63 zero bytes, as high and low 32-bit words. */
   readonly outHi: Uint32Array;
   readonly outLo: Uint32Array;
-  /** mod[b]: ((b << k) mod P) | (b << k), split into high and low 32-bit words. */
+  /** restic's mod[b]: ((b << 53) mod P) | (b << 53), as high and low 32-bit words. */
   readonly modHi: Uint32Array;
   readonly modLo: Uint32Array;
+  /** drop[b] = out[b]·x^8 mod P: hash of b followed by 64 zero bytes, as high and low words. */
+  readonly dropHi: Uint32Array;
+  readonly dropLo: Uint32Array;
 }
 
 export interface Chunker {
@@ -48,95 +60,135 @@ export interface Chunker {
 }
 
 function degree(p: bigint): number {
-  return p.toString(2).length - 1;
+  return p > 0n ? p.toString(2).length - 1 : -1;
 }
 
-/** Polynomial remainder over GF(2): x mod p. */
-function polMod(x: bigint, p: bigint, k: number): bigint {
-  let dx = degree(x);
-  while (x !== 0n && dx >= k) {
-    x ^= p << BigInt(dx - k);
-    dx = degree(x);
-  }
+/** Polynomial remainder over GF(2): x mod p, where p has degree 53. */
+function polMod(x: bigint, p: bigint): bigint {
+  for (let dx = degree(x); dx >= DEGREE; dx = degree(x)) x ^= p << BigInt(dx - DEGREE);
   return x;
 }
 
-function splitInto(hi: Uint32Array, lo: Uint32Array, b: number, value: bigint): void {
-  hi[b] = Number(value >> 32n);
-  lo[b] = Number(value & 0xffffffffn);
+function checkDegree(polynomial: bigint): void {
+  const k = degree(polynomial);
+  if (k !== DEGREE) throw fail('UNSUPPORTED_REPOSITORY', `chunker polynomial must have degree ${DEGREE}, got ${k}`);
 }
 
 export function chunkerTables(polynomial: bigint): ChunkerTables {
-  const k = polynomial > 0n ? degree(polynomial) : -1;
-  if (k < MIN_DEGREE || k > MAX_DEGREE) {
-    throw fail('UNSUPPORTED_REPOSITORY', `chunker polynomial must have degree ${MIN_DEGREE}..${MAX_DEGREE}, got ${k}`);
-  }
-  const outHi = new Uint32Array(256), outLo = new Uint32Array(256);
-  const modHi = new Uint32Array(256), modLo = new Uint32Array(256);
+  checkDegree(polynomial);
+  const t: Record<string, unknown> = { polynomial };
+  for (const name of TABLE_NAMES) t[name] = new Uint32Array(256);
+  const tables = t as unknown as ChunkerTables;
+  const put = (hi: Uint32Array, lo: Uint32Array, b: number, value: bigint): void => {
+    hi[b] = Number(value >> 32n);
+    lo[b] = Number(value & 0xffffffffn);
+  };
   for (let b = 0; b < 256; b++) {
-    let h = polMod(BigInt(b), polynomial, k);
-    for (let i = 0; i < WINDOW - 1; i++) h = polMod(h << 8n, polynomial, k);
-    splitInto(outHi, outLo, b, h);
-    const top = BigInt(b) << BigInt(k);
-    splitInto(modHi, modLo, b, polMod(top, polynomial, k) | top);
+    let h = BigInt(b);
+    for (let i = 0; i < WINDOW - 1; i++) h = polMod(h << 8n, polynomial);
+    put(tables.outHi, tables.outLo, b, h);
+    put(tables.dropHi, tables.dropLo, b, polMod(h << 8n, polynomial));
+    const top = BigInt(b) << BigInt(DEGREE);
+    put(tables.modHi, tables.modLo, b, polMod(top, polynomial) | top);
   }
-  return Object.freeze({ polynomial, shift: k - MIN_DEGREE, outHi, outLo, modHi, modLo });
-}
-
-interface TablesTransfer {
-  polynomial: string;
-  shift: number;
-  outHi: Uint32Array;
-  outLo: Uint32Array;
-  modHi: Uint32Array;
-  modLo: Uint32Array;
+  return Object.freeze(tables);
 }
 
 /** Plain-data form of the tables so they can be posted to a worker thread and rebuilt there without recomputation. */
 export function tablesToTransfer(t: ChunkerTables): unknown {
-  const x: TablesTransfer = {
-    polynomial: t.polynomial.toString(16), shift: t.shift,
-    outHi: t.outHi, outLo: t.outLo, modHi: t.modHi, modLo: t.modLo,
-  };
+  const x: Record<string, unknown> = { polynomial: t.polynomial.toString(16) };
+  for (const name of TABLE_NAMES) x[name] = t[name];
   return x;
 }
 
-function isTable(v: unknown): v is Uint32Array {
-  return v instanceof Uint32Array && v.length === 256;
+export function tablesFromTransfer(x: unknown): ChunkerTables {
+  const t = (typeof x === 'object' && x !== null ? x : {}) as Record<string, unknown>;
+  const hex = t['polynomial'];
+  const ok = typeof hex === 'string' && /^[0-9a-f]{14}$/.test(hex)
+    && TABLE_NAMES.every((name) => t[name] instanceof Uint32Array && (t[name] as Uint32Array).length === 256);
+  if (!ok || degree(BigInt(`0x${hex}`)) !== DEGREE) throw fail('INVALID_ARGUMENT', 'not a transferred chunker table set');
+  const tables: Record<string, unknown> = { polynomial: BigInt(`0x${hex}`) };
+  for (const name of TABLE_NAMES) tables[name] = t[name];
+  return Object.freeze(tables as unknown as ChunkerTables);
 }
 
-export function tablesFromTransfer(x: unknown): ChunkerTables {
-  const t = (typeof x === 'object' && x !== null ? x : {}) as Partial<TablesTransfer>;
-  const ok = typeof t.polynomial === 'string' && /^[0-9a-f]{1,16}$/.test(t.polynomial)
-    && typeof t.shift === 'number' && isTable(t.outHi) && isTable(t.outLo) && isTable(t.modHi) && isTable(t.modLo);
-  if (!ok) throw fail('INVALID_ARGUMENT', 'not a transferred chunker table set');
-  const polynomial = BigInt(`0x${t.polynomial}`);
-  if (polynomial <= 0n || degree(polynomial) - MIN_DEGREE !== t.shift || degree(polynomial) > MAX_DEGREE) {
-    throw fail('INVALID_ARGUMENT', 'transferred chunker tables do not match their polynomial');
+// The tables of the polynomial being hashed right now (see the speed notes at the top).
+const DROP_HI = new Uint32Array(256);
+const DROP_LO = new Uint32Array(256);
+const MOD_HI = new Uint32Array(256);
+const MOD_LO = new Uint32Array(256);
+let active: ChunkerTables | undefined;
+
+function activate(t: ChunkerTables): void {
+  if (active === t) return;
+  DROP_HI.set(t.dropHi);
+  DROP_LO.set(t.dropLo);
+  MOD_HI.set(t.modHi);
+  MOD_LO.set(t.modLo);
+  active = t;
+}
+
+/**
+ * Hashes data[i:end) and returns the index just after the first byte whose digest has
+ * (lo & SPLIT_MASK) === target, or -1 if none did. `state` is [hi, lo, ring position of the oldest
+ * window byte]; it is kept only when there is no cut (a cut is followed by a reset).
+ */
+function hashRange(state: Int32Array, window: Uint8Array, data: Uint8Array, i: number, end: number, target: number): number {
+  const ringEnd = Math.min(end, i + WINDOW);
+  const cut = hashFromRing(state, window, data, i, ringEnd, target);
+  if (cut >= 0 || ringEnd === end) return cut;
+  // Only the warm-up passes NEVER, and it spans fewer than 64 bytes.
+  return hashInPlace(state, window, data, ringEnd, end);
+}
+
+/** Hashes up to 64 bytes, taking the bytes that leave the window from the ring. */
+function hashFromRing(state: Int32Array, window: Uint8Array, data: Uint8Array, i: number, end: number, target: number): number {
+  let hi = state[0]!, lo = state[1]!, wpos = state[2]!;
+  for (; i < end; i++) {
+    const b = data[i]!;
+    const old = window[wpos]!;
+    window[wpos] = b;
+    wpos = (wpos + 1) & (WINDOW - 1);
+    const idx = hi >>> (DEGREE - 40);
+    hi = (((hi << 8) | (lo >>> 24)) ^ DROP_HI[old]!) ^ MOD_HI[idx]!;
+    lo = (((lo << 8) | b) ^ DROP_LO[old]!) ^ MOD_LO[idx]!;
+    if ((lo & SPLIT_MASK) === target) return i + 1;
   }
-  const { outHi, outLo, modHi, modLo } = t as TablesTransfer;
-  return Object.freeze({ polynomial, shift: t.shift, outHi, outLo, modHi, modLo });
+  state[0] = hi;
+  state[1] = lo;
+  state[2] = wpos;
+  return -1;
+}
+
+/** The hot loop: hashes data[i:end) where data[i-64:i) are the window's bytes; cuts on a mask match. */
+function hashInPlace(state: Int32Array, window: Uint8Array, data: Uint8Array, i: number, end: number): number {
+  let hi = state[0]!, lo = state[1]!;
+  for (; i < end; i++) {
+    const b = data[i]!;
+    const old = data[i - WINDOW]!;
+    // digest = ((digest << 8) | b) ^ drop[old] ^ mod[digest >> 45]; mod's top part cancels the
+    // bits shifted above bit 52, so hi stays below 2^21 without masking.
+    const idx = hi >>> (DEGREE - 40);
+    hi = (((hi << 8) | (lo >>> 24)) ^ DROP_HI[old]!) ^ MOD_HI[idx]!;
+    lo = (((lo << 8) | b) ^ DROP_LO[old]!) ^ MOD_LO[idx]!;
+    if ((lo & SPLIT_MASK) === 0) return i + 1;
+  }
+  state[0] = hi;
+  state[1] = lo;
+  state[2] = 0;
+  window.set(data.subarray(end - WINDOW, end));
+  return -1;
 }
 
 class RabinChunker implements Chunker {
-  readonly #outHi: Uint32Array;
-  readonly #outLo: Uint32Array;
-  readonly #modHi: Uint32Array;
-  readonly #modLo: Uint32Array;
-  readonly #shift: number;
+  readonly #tables: ChunkerTables;
+  readonly #state = new Int32Array(3);
   readonly #window = new Uint8Array(WINDOW);
-  #wpos = 0;
-  #hi = 0;
-  #lo = 0;
   /** Bytes in the current chunk so far, hashed or not. */
   #count = 0;
 
-  constructor(t: ChunkerTables) {
-    this.#outHi = t.outHi;
-    this.#outLo = t.outLo;
-    this.#modHi = t.modHi;
-    this.#modLo = t.modLo;
-    this.#shift = t.shift;
+  constructor(tables: ChunkerTables) {
+    this.#tables = tables;
     this.reset();
   }
 
@@ -144,9 +196,7 @@ class RabinChunker implements Chunker {
     // restic slides in the byte 1 at reset; from the all-zero state that yields digest 1.
     this.#window.fill(0);
     this.#window[0] = 1;
-    this.#wpos = 1;
-    this.#hi = 0;
-    this.#lo = 1;
+    this.#state.set([0, 1, 1]);
     this.#count = 0;
   }
 
@@ -160,55 +210,26 @@ class RabinChunker implements Chunker {
       this.#count += skip;
       i += skip;
     }
+    if (i === to) return -1;
+    activate(this.#tables);
     // The window fills over the next 63 bytes; a cut is possible from the MIN_CHUNK-th byte on.
-    if (i < to && this.#count < MIN_CHUNK - 1) {
+    if (this.#count < MIN_CHUNK - 1) {
       const end = Math.min(to, i + (MIN_CHUNK - 1 - this.#count));
-      this.#hash(data, i, end, NEVER);
+      hashRange(this.#state, this.#window, data, i, end, NEVER);
+      this.#count += end - i;
       i = end;
     }
-    if (i < to) {
-      const end = Math.min(to, i + (MAX_CHUNK - this.#count));
-      const cut = this.#hash(data, i, end, 0);
-      if (cut >= 0 || this.#count === MAX_CHUNK) {
-        this.reset();
-        return cut >= 0 ? cut : end;
-      }
-    }
-    return -1;
+    return i < to ? this.#scan(data, i, to) : -1;
   }
 
-  /**
-   * Hashes data[i:end) and returns the index just after the first byte whose digest has
-   * (lo & SPLIT_MASK) === target, or -1 if none did. Updates the state and count either way.
-   */
-  #hash(data: Uint8Array, i: number, end: number, target: number): number {
-    const outHi = this.#outHi, outLo = this.#outLo, modHi = this.#modHi, modLo = this.#modLo;
-    const win = this.#window, shift = this.#shift;
-    let hi = this.#hi, lo = this.#lo, wpos = this.#wpos;
-    const start = i;
-    let cut = -1;
-    while (i < end) {
-      const b = data[i++]!;
-      const old = win[wpos]!;
-      win[wpos] = b;
-      wpos = (wpos + 1) & (WINDOW - 1);
-      hi ^= outHi[old]!;
-      lo ^= outLo[old]!;
-      // digest = ((digest << 8) | b) ^ mod[digest >> (k-8)]; mod's top part cancels the bits
-      // shifted above the degree, so hi stays below 2^(k-32) without masking.
-      const idx = hi >>> shift;
-      hi = ((hi << 8) | (lo >>> 24)) ^ modHi[idx]!;
-      lo = ((lo << 8) | b) ^ modLo[idx]!;
-      if ((lo & SPLIT_MASK) === target) {
-        cut = i;
-        break;
-      }
-    }
-    this.#hi = hi;
-    this.#lo = lo;
-    this.#wpos = wpos;
-    this.#count += i - start;
-    return cut;
+  /** Looks for a cut in data[i:to), at the latest where the chunk reaches MAX_CHUNK. */
+  #scan(data: Uint8Array, i: number, to: number): number {
+    const end = Math.min(to, i + (MAX_CHUNK - this.#count));
+    const cut = hashRange(this.#state, this.#window, data, i, end, 0);
+    this.#count += end - i;
+    if (cut < 0 && this.#count < MAX_CHUNK) return -1;
+    this.reset();
+    return cut >= 0 ? cut : end;
   }
 }
 

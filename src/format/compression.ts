@@ -4,7 +4,7 @@
  */
 import { compress, decompress } from 'zstd-napi';
 import binding from 'zstd-napi/binding.js';
-import { fail } from '../common/errors.js';
+import { errorMessage, fail } from '../common/errors.js';
 
 /**
  * Level 1: on our benchmark data level 3 (zstd's default) was 36% slower for
@@ -22,19 +22,27 @@ export function compressBlob(plain: Uint8Array): Buffer {
  * another size is refused before anything is allocated for it.
  */
 export function decompressBlob(data: Uint8Array, expectedLength: number): Buffer {
-  let declared: number | null;
+  const declared = frameContentSize(data);
+  if (declared !== null && declared !== expectedLength) {
+    throw fail('INVALID_DATA', `compressed blob declares ${declared} bytes, expected ${expectedLength}`);
+  }
   let plain: Buffer;
   try {
-    declared = binding.getFrameContentSize(data);
-    if (declared !== null && declared !== expectedLength) {
-      throw fail('INVALID_DATA', `compressed blob declares ${declared} bytes, expected ${expectedLength}`);
-    }
     plain = decompress(data);
   } catch (err) {
-    throw fail('INVALID_DATA', `cannot decompress blob: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw fail('INVALID_DATA', `cannot decompress blob: ${errorMessage(err)}`, { cause: err });
   }
   if (plain.length !== expectedLength) {
     throw fail('INVALID_DATA', `decompressed blob has ${plain.length} bytes, expected ${expectedLength}`);
   }
   return plain;
+}
+
+/** The size the frame header declares, or null when it declares none. */
+function frameContentSize(data: Uint8Array): number | null {
+  try {
+    return binding.getFrameContentSize(data);
+  } catch (err) {
+    throw fail('INVALID_DATA', `not a zstd frame: ${errorMessage(err)}`, { cause: err });
+  }
 }

@@ -48,11 +48,20 @@ function floorDivMod(a: bigint, b: bigint): [bigint, bigint] {
 
 const pad = (n: number | bigint, width: number): string => n.toString().padStart(width, '0');
 
+// One-entry caches: a node's three times are usually equal, and neighbouring nodes often share them.
+let lastFormatted = { ns: 0n, text: '1970-01-01T00:00:00Z' };
+let lastParsed = { text: '1970-01-01T00:00:00Z', ns: 0n };
+
 /**
  * Go's RFC3339Nano in UTC: trailing zeros of the fraction trimmed, no '.' for
  * whole seconds. Go's time.MarshalJSON refuses years outside 0..9999, so do we.
  */
 export function formatGoTime(ns: bigint): string {
+  if (ns !== lastFormatted.ns) lastFormatted = { ns, text: formatUncached(ns) };
+  return lastFormatted.text;
+}
+
+function formatUncached(ns: bigint): string {
   const [seconds, fraction] = floorDivMod(ns, NS_PER_SECOND);
   const [days, secOfDay] = floorDivMod(seconds, SECONDS_PER_DAY);
   const { year, month, day } = civilFromDays(Number(days));
@@ -75,8 +84,8 @@ function badTime(s: string, why: string): never {
 }
 
 /** Fraction digits to nanoseconds; like Go (which also takes "," as the separator), digits past the ninth are dropped. */
-function fractionToNs(digits: string | undefined): bigint {
-  return digits === undefined ? 0n : BigInt(digits.slice(0, 9).padEnd(9, '0'));
+function fractionToNs(digits: string | undefined): number {
+  return digits === undefined ? 0 : Number(digits.slice(0, 9).padEnd(9, '0'));
 }
 
 /**
@@ -85,6 +94,11 @@ function fractionToNs(digits: string | undefined): bigint {
  * as Go does, so "2021-02-30" is rejected rather than rolled over.
  */
 export function parseGoTime(s: string): bigint {
+  if (s !== lastParsed.text) lastParsed = { text: s, ns: parseUncached(s) };
+  return lastParsed.ns;
+}
+
+function parseUncached(s: string): bigint {
   const m = RFC3339.exec(s);
   if (m === null) return badTime(s, 'not RFC 3339');
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
@@ -92,9 +106,9 @@ export function parseGoTime(s: string): bigint {
   if (day < 1 || day > daysInMonth(year, month)) return badTime(s, 'day out of range');
   if (hour > 23 || minute > 59 || second > 59) return badTime(s, 'time of day out of range');
   const offsetSeconds = m[8] === 'Z' ? 0 : parseOffset(s, m[9]!, Number(m[10]), Number(m[11]));
-  const days = BigInt(daysFromCivil({ year, month, day }));
-  const seconds = days * SECONDS_PER_DAY + BigInt(hour * 3600 + minute * 60 + second - offsetSeconds);
-  return seconds * NS_PER_SECOND + fractionToNs(m[7]);
+  // Whole seconds stay below 2^53 for every four-digit year, so only the last step needs bigint.
+  const seconds = daysFromCivil({ year, month, day }) * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds;
+  return BigInt(seconds) * NS_PER_SECOND + BigInt(fractionToNs(m[7]));
 }
 
 function parseOffset(s: string, sign: string, hours: number, minutes: number): number {

@@ -115,22 +115,30 @@ class Reader {
     return out;
   }
 
+  /** A run of ASCII is sliced from the latin1 text (cheap); only runs with high bytes are UTF-8 decoded. */
+  span(start: number, end: number, ascii: boolean): string {
+    return ascii ? this.text.slice(start, end) : utf8ToString(this.buf, start, end);
+  }
+
   string(): string {
     let out = '';
     let start = ++this.pos;
+    let ascii = true;
     for (;;) {
       const c = this.buf[this.pos];
       if (c === undefined) return bad('unterminated string', start);
       if (c < 0x20) bad('control character in string', this.pos);
       if (c === 0x22) break;
       if (c !== 0x5c) {
+        if (c >= 0x80) ascii = false;
         this.pos++;
         continue;
       }
-      out += utf8ToString(this.buf, start, this.pos) + this.escape();
+      out += this.span(start, this.pos, ascii) + this.escape();
       start = this.pos;
+      ascii = true;
     }
-    out += utf8ToString(this.buf, start, this.pos++);
+    out += this.span(start, this.pos++, ascii);
     return out;
   }
 

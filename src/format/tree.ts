@@ -58,9 +58,8 @@ export function sortNodes(nodes: TreeNode[]): TreeNode[] {
   return nodes.sort((a, b) => compareNames(a.name, b.name));
 }
 
-function badNode(node: TreeNode | undefined, why: string): never {
-  const name = node === undefined ? '' : ` ${JSON.stringify(goQuoteBytes(node.name))}`;
-  throw fail('INVALID_DATA', `tree node${name}: ${why}`);
+function badNode(node: TreeNode, why: string): never {
+  throw fail('INVALID_DATA', `tree node ${JSON.stringify(goQuoteBytes(node.name))}: ${why}`);
 }
 
 const isUint32 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 0xffffffff;

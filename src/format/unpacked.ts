@@ -4,7 +4,7 @@
  * JSON, told apart by the first byte; in v1 always the bare JSON.
  */
 import { decompress } from 'zstd-napi';
-import { fail } from '../common/errors.js';
+import { errorMessage, fail } from '../common/errors.js';
 import { compressBlob } from './compression.js';
 
 const VERSION_COMPRESSED = 0x02;
@@ -30,6 +30,6 @@ export function decodeUnpacked(plain: Uint8Array, version: 1 | 2): Buffer {
   try {
     return decompress(plain.subarray(1));
   } catch (err) {
-    throw fail('INVALID_DATA', `cannot decompress unpacked file: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw fail('INVALID_DATA', `cannot decompress unpacked file: ${errorMessage(err)}`, { cause: err });
   }
 }

@@ -5,6 +5,7 @@
  * Order on storage is always: packs, then the index that lists them.
  */
 import type { Id } from '../common/ids.js';
+import { createGarbageMeter } from '../common/memory.js';
 import type { Clock, Random } from '../common/clock.js';
 import type { CallOptions } from '../backend/backend.js';
 import type { BlobType } from '../format/pack.js';
@@ -25,7 +26,8 @@ export interface BlobWriterOptions {
 }
 
 export interface WriterStats {
-  readonly blobs: number;
+  readonly dataBlobs: number;
+  readonly treeBlobs: number;
   readonly packs: number;
   /** Bytes of sealed blobs newly written (what the repository grew by, headers aside). */
   readonly storedBytes: number;
@@ -60,16 +62,17 @@ class BlobWriterImpl implements BlobWriter {
   readonly #pending: Record<BlobType, Set<Id>> = { data: new Set(), tree: new Set() };
   readonly #packers: Partial<Record<BlobType, Packer>> = {};
   readonly #uploads = new Set<Promise<void>>();
+  readonly #garbage = createGarbageMeter();
   #unindexed: IndexPack[] = [];
   #lastIndexNs: bigint;
   #failure: unknown = undefined;
-  #stats = { blobs: 0, packs: 0, storedBytes: 0, plainBytes: 0 };
+  #stats = { dataBlobs: 0, treeBlobs: 0, packs: 0, storedBytes: 0, plainBytes: 0 };
 
   constructor(repo: Repository, seal: SealOptions, opts: BlobWriterOptions) {
     this.#repo = repo;
     this.#seal = seal;
     this.#packSize = opts.packSize ?? DEFAULT_PACK_SIZE;
-    this.#maxUploads = opts.uploads ?? 2;
+    this.#maxUploads = opts.uploads ?? 1;
     this.#indexEveryPacks = opts.indexEveryPacks ?? 8;
     this.#indexEveryNs = opts.indexEveryNs ?? 15_000_000_000n;
     this.#call = opts.signal === undefined ? {} : { signal: opts.signal };
@@ -93,7 +96,8 @@ class BlobWriterImpl implements BlobWriter {
       packer = this.#packerFor(blob.type);
     }
     packer.add(blob);
-    this.#stats.blobs++;
+    if (blob.type === 'data') this.#stats.dataBlobs++;
+    else this.#stats.treeBlobs++;
     this.#stats.storedBytes += blob.sealed.length;
     this.#stats.plainBytes += plainLength;
     if (packer.size >= this.#packSize) await this.#finishPacker(blob.type);
@@ -134,6 +138,7 @@ class BlobWriterImpl implements BlobWriter {
 
   async #upload(pack: FinishedPack): Promise<void> {
     await this.#repo.backend.save({ type: 'data', name: pack.id }, pack.parts, this.#call);
+    this.#garbage(pack.size);
     const entry: IndexPack = { id: pack.id, blobs: pack.blobs };
     this.#repo.index.addPack(entry);
     for (const b of pack.blobs) this.#pending[b.type].delete(b.id);

@@ -1,8 +1,9 @@
 /**
  * restic-compatible repository locks (design.rst "Locks"): write our lock,
  * wait, re-check for conflicts; refresh every 5 minutes; a lock older than
- * 30 minutes, or held by a dead process on this host, is stale. Stale locks
- * still block, as in restic, but are reported as such with the way out.
+ * 30 minutes, or held by a dead process on this host, is stale. A lock whose
+ * holder is provably gone (same host, pid not running) is removed on sight;
+ * other stale locks still block, as in restic, and are reported with the way out.
  */
 import { fail, isHoldfastError } from '../common/errors.js';
 import { sleep } from '../common/concurrency.js';
@@ -78,13 +79,21 @@ export async function removeLocks(repo: Repository, all: boolean): Promise<numbe
 }
 
 export function isStale(repo: Repository, lock: LockRecord): boolean {
-  if (repo.env.clock.nowNs() - lock.time > STALE_AFTER_NS) return true;
-  return lock.hostname === repo.env.hostname && !repo.env.isProcessAlive(lock.pid);
+  return repo.env.clock.nowNs() - lock.time > STALE_AFTER_NS || heldByDeadLocalProcess(repo, lock);
+}
+
+function heldByDeadLocalProcess(repo: Repository, lock: LockRecord): boolean {
+  return lock.hostname === repo.env.hostname && lock.pid !== repo.env.pid && !repo.env.isProcessAlive(lock.pid);
 }
 
 async function throwOnConflict(repo: Repository, exclusive: boolean, ownId: Id | undefined): Promise<void> {
   for (const l of await listLocks(repo)) {
     if (l.id === ownId || !(exclusive || l.lock.exclusive)) continue;
+    if (heldByDeadLocalProcess(repo, l.lock)) {
+      // The holder provably no longer runs (killed or crashed on this host): its lock protects nothing.
+      await repo.backend.remove({ type: 'lock', name: l.id });
+      continue;
+    }
     const kind = l.lock.exclusive ? 'an exclusive' : 'a';
     const who = `${l.lock.username}@${l.lock.hostname} (pid ${l.lock.pid}) since ${formatGoTime(l.lock.time)}`;
     const hint = l.stale ? '; the lock is stale, remove it with `holdfast repo unlock`' : '';

@@ -19,8 +19,9 @@ import { isHoldfastError } from '../../src/common/errors.js';
 const NO_GROUPS: GroupBy = { host: false, paths: false, tags: false };
 const HOST_PATHS: GroupBy = { host: true, paths: true, tags: false };
 
+/** A snapshot at a UTC time written without its 'Z'. */
 function snap(id: string, time: string, extra: Partial<IdentifiedSnapshot['snapshot']> = {}): IdentifiedSnapshot {
-  return { id, snapshot: { time: parseGoTime(time.endsWith('Z') || /[+-]\d\d:\d\d$/.test(time) ? time : `${time}Z`), tree: '0'.repeat(64), paths: [], ...extra } };
+  return { id, snapshot: { time: parseGoTime(`${time}Z`), tree: '0'.repeat(64), paths: [], ...extra } };
 }
 
 function keptIds(groups: ForgetGroup[]): string[] {

@@ -70,13 +70,14 @@ test('decode(encode(x)) == x for awkward names, link targets and attributes', ()
   assert.deepEqual(encodeTree(decodeTree(bytes)), bytes);
 });
 
-test('a non-UTF-8 link target reads back with U+FFFD, as Go stores it, and then encodes stably', () => {
+test('a non-UTF-8 link target is lossy, exactly as in Go: \\ufffd on write, U+FFFD on read', () => {
   const node: TreeNode = { name: u8('l'), type: 'symlink', mtime: T, atime: T, ctime: T, uid: 0, gid: 0, linktarget: Buffer.from([0x61, 0xfe, 0x62]), content: null };
   const bytes = encodeTree([node]);
   assert.ok(bytes.toString().includes('"linktarget":"a\\ufffdb"'));
   const [back] = decodeTree(bytes);
   assert.deepEqual(back?.linktarget, u8('a\ufffdb'));
-  assert.deepEqual(encodeTree(decodeTree(bytes)), bytes);
+  // Go re-marshals the decoded string with the character itself, so restic 0.14 could not round-trip it either.
+  assert.deepEqual(encodeTree(decodeTree(bytes)).toString(), bytes.toString().replace('\\ufffd', '\ufffd'));
 });
 
 test('names sort bytewise like Go strings, and sortNodes is stable', () => {

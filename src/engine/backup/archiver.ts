@@ -7,7 +7,8 @@
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { fail } from '../../common/errors.js';
-import type { Id } from '../../common/ids.js';
+import { idToBytes, type Id } from '../../common/ids.js';
+import { createSharedIdSet, type SharedIdSet } from '../../common/shared-id-set.js';
 import { encodeSnapshot, type Snapshot } from '../../format/snapshot.js';
 import { tablesToTransfer, chunkerTables } from '../../format/chunker.js';
 import type { TreeNode } from '../../format/tree.js';
@@ -84,7 +85,7 @@ async function runBackup(repo: Repository, opts: BackupOptions, paths: string[])
   const pool = createChunkPool({
     writer,
     workers: opts.workers ?? 2,
-    init: { key: repo.key, version: repo.config.version, compression, tables: tablesToTransfer(chunkerTables(repo.config.chunkerPolynomial)), maxOutstanding: 4 },
+    init: { key: repo.key, version: repo.config.version, compression, tables: tablesToTransfer(chunkerTables(repo.config.chunkerPolynomial)), known: knownDataBlobs(repo).buffer, maxOutstanding: 2 },
     onBytes: (n) => { progress.state.bytesDone += n; progress.state.bytesStored = writer.stats().storedBytes; progress.changed(); },
   });
   try {
@@ -97,10 +98,17 @@ async function runBackup(repo: Repository, opts: BackupOptions, paths: string[])
     const snapshotId = await repo.unpacked.save('snapshot', encodeSnapshot(snapshot));
     progress.finish();
     const w = writer.stats();
-    return { ...saver.counts(), snapshotId, snapshot, ...(parent === undefined ? {} : { parent: parent.id }), dataBlobs: w.blobs - saver.counts().treesWritten, treeBlobs: saver.counts().treesWritten, packs: w.packs, bytesStored: w.storedBytes, bytesProcessed: progress.state.bytesDone, errors: saver.errors() };
+    return { ...saver.counts(), snapshotId, snapshot, ...(parent === undefined ? {} : { parent: parent.id }), dataBlobs: w.dataBlobs, treeBlobs: w.treeBlobs, packs: w.packs, bytesStored: w.storedBytes, bytesProcessed: progress.state.bytesDone, errors: saver.errors() };
   } finally {
     await pool.close();
   }
+}
+
+/** The shared set of stored data blobs the workers deduplicate against; sized with room for new ones. */
+function knownDataBlobs(repo: Repository): SharedIdSet {
+  const set = createSharedIdSet(Math.max(1 << 20, 4 * repo.index.blobCount('data')));
+  for (const e of repo.index.entries()) if (e.type === 'data') set.claim(idToBytes(e.id));
+  return set;
 }
 
 async function chooseParent(repo: Repository, opts: BackupOptions, host: string, paths: string[]) {

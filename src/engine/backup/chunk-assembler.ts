@@ -1,33 +1,34 @@
 /**
  * Gathers bytes into content-defined chunks. Callers write into the free
  * region of one reusable buffer (a file read lands there directly), then
- * commit; every finished chunk is copied out at its exact size. The buffer
- * never overflows: the chunker always cuts by MAX_CHUNK.
+ * commit; each finished chunk is handed out as a view into that buffer,
+ * valid only during the callback, so chunks that are already stored are
+ * never copied. The buffer never overflows: the chunker always cuts by MAX_CHUNK.
  */
 import { createChunker, MAX_CHUNK, type ChunkerTables } from '../../format/chunker.js';
+
+export type ChunkSink = (chunk: Buffer) => void;
 
 export interface ChunkAssembler {
   /** Free space to read into, at most `max` bytes. */
   region(max: number): Uint8Array;
   /** Accepts `n` bytes written into the last region; calls `emit` for every chunk completed. */
-  commit(n: number, emit: (chunk: Buffer) => void): void;
+  commit(n: number, emit: ChunkSink): void;
   /** Ends the current stream: the remainder, if any, is the last chunk. */
-  end(emit: (chunk: Buffer) => void): void;
+  end(emit: ChunkSink): void;
 }
 
 export function createChunkAssembler(tables: ChunkerTables): ChunkAssembler {
   const chunker = createChunker(tables);
-  const buf = Buffer.allocUnsafe(MAX_CHUNK);
+  const buf = Buffer.allocUnsafeSlow(MAX_CHUNK);
   let len = 0;
   let scanned = 0;
 
-  const takeChunk = (end: number): Buffer => {
-    const chunk = Buffer.allocUnsafeSlow(end);
-    buf.copy(chunk, 0, 0, end);
+  const cutAt = (end: number, emit: ChunkSink): void => {
+    emit(buf.subarray(0, end));
     buf.copyWithin(0, end, len);
     len -= end;
     scanned = 0;
-    return chunk;
   };
 
   return {
@@ -40,11 +41,11 @@ export function createChunkAssembler(tables: ChunkerTables): ChunkAssembler {
           scanned = len;
           return;
         }
-        emit(takeChunk(cut));
+        cutAt(cut, emit);
       }
     },
     end(emit) {
-      if (len > 0) emit(takeChunk(len));
+      if (len > 0) cutAt(len, emit);
       chunker.reset();
     },
   };

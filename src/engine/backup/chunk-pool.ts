@@ -1,9 +1,9 @@
 /**
  * The main-thread side of the backup pipeline: a pool of chunking workers.
- * It decides, once per blob id, which worker seals a new chunk (every other
- * asker is told to skip it), feeds sealed blobs to the blob writer in order,
- * and resolves each file with its ordered blob ids once all of them are
- * stored or queued.
+ * Workers decide among themselves, through the shared blob set, who seals a
+ * new chunk; this side feeds sealed blobs to the blob writer in order,
+ * acknowledges them (the workers' backpressure) and resolves each file with
+ * its ordered blob ids once all of them are stored or queued.
  */
 import { Worker } from 'node:worker_threads';
 import { fail } from '../../common/errors.js';
@@ -51,7 +51,6 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
 export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
   const perWorker = o.tasksPerWorker ?? 16;
   const pending = new Map<number, Pending>();
-  const claimed = new Set<string>();
   const slotWaiters: (() => void)[] = [];
   let nextTask = 1;
   let broken: unknown;
@@ -59,23 +58,15 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
   const send = (w: PoolWorker, msg: ToWorker, transfer: ArrayBuffer[] = []): void => w.thread.postMessage(msg, transfer);
 
   const onMessage = (w: PoolWorker, msg: FromWorker): void => {
-    if (msg.kind === 'ask') return answer(w, msg.task, msg.seq, msg.id, msg.length);
+    if (msg.kind === 'progress') return o.onBytes?.(msg.bytes);
     if (msg.kind === 'stream-credit') return pending.get(msg.task)?.credit?.();
     w.chain = w.chain.then(() => settle(w, msg)).catch((err: unknown) => fatal(err));
-  };
-
-  const answer = (w: PoolWorker, task: number, seq: number, id: string, length: number): void => {
-    const seal = !claimed.has(id) && !o.writer.has('data', id);
-    if (seal) claimed.add(id);
-    o.onBytes?.(length);
-    send(w, { kind: 'answer', task, seq, seal });
   };
 
   const settle = async (w: PoolWorker, msg: FromWorker): Promise<void> => {
     if (msg.kind === 'sealed') {
       const blob = { type: 'data' as const, id: msg.id, sealed: msg.sealed, ...(msg.uncompressedLength === undefined ? {} : { uncompressedLength: msg.uncompressedLength }) };
       await o.writer.addSealed(blob, msg.plainLength);
-      claimed.delete(msg.id);
       send(w, { kind: 'ack' });
     } else if (msg.kind === 'done' || msg.kind === 'failed') {
       const p = pending.get(msg.task);

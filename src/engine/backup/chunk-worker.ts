@@ -1,30 +1,26 @@
 /**
  * The worker side of the backup pipeline (see protocol.ts): one file or
- * stream is read at a time, while answers for earlier chunks are handled as
- * they arrive. At most `maxOutstanding` chunks are held, asked or sealed but
- * unacknowledged, which bounds the worker's memory whatever the file size.
+ * stream is read at a time; each chunk is hashed in place and, if this worker
+ * claims its id first, sealed and handed to the main thread. At most
+ * `maxOutstanding` sealed blobs wait for the main thread, which bounds the
+ * worker's memory whatever the file size.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { cryptoRandom } from '../../common/clock.js';
 import { errorMessage } from '../../common/errors.js';
-import { hashId } from '../../common/ids.js';
+import { attachSharedIdSet } from '../../common/shared-id-set.js';
+import { createGarbageMeter } from '../../common/memory.js';
 import { tablesFromTransfer } from '../../format/chunker.js';
 import { sealBlob, type SealOptions } from '../../repository/blob-codec.js';
-import { createChunkAssembler, type ChunkAssembler } from './chunk-assembler.js';
+import { createChunkAssembler } from './chunk-assembler.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 const READ_SIZE = 1024 * 1024;
 
 type Post = (msg: FromWorker, transfer?: ArrayBuffer[]) => void;
-
-interface TaskState {
-  readonly ids: string[];
-  unanswered: number;
-  size: number;
-  readDone: boolean;
-  failed: boolean;
-}
+type Feed = (emit: (chunk: Buffer) => void) => Promise<void>;
 
 export interface ChunkWorker {
   receive(msg: Exclude<ToWorker, { kind: 'stop' }>): void;
@@ -37,82 +33,54 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
     version: init.version,
     compression: init.compression,
   };
+  const known = attachSharedIdSet(init.known);
   const assembler = createChunkAssembler(tablesFromTransfer(init.tables));
-  const tasks = new Map<number, TaskState>();
-  const held = new Map<string, Buffer>();
   const queue: (() => Promise<void>)[] = [];
   const streams = new Map<number, StreamInbox>();
+  const garbage = createGarbageMeter();
   let outstanding = 0;
   let wake: (() => void) | undefined;
   let running = false;
-
-  const release = (): void => {
-    outstanding--;
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
 
   const waitForRoom = async (): Promise<void> => {
     await yieldToEvents();
     while (outstanding >= init.maxOutstanding) await new Promise<void>((r) => { wake = r; });
   };
 
-  const emitFor = (task: number, state: TaskState) => (chunk: Buffer): void => {
-    const seq = state.ids.length;
-    const id = hashId(chunk);
-    state.ids.push(id);
-    state.size += chunk.length;
-    state.unanswered++;
-    held.set(`${task}:${seq}`, chunk);
-    outstanding++;
-    post({ kind: 'ask', task, seq, id, length: chunk.length });
+  /** Hashes a chunk in place; seals it only if this worker is the first to claim its id. */
+  const store = (chunk: Buffer): string => {
+    const digest = createHash('sha256').update(chunk).digest();
+    const id = digest.toString('hex');
+    if (known.claim(digest)) {
+      const blob = sealBlob(seal, 'data', chunk, id);
+      const sealed = ownBuffer(blob.sealed);
+      outstanding++;
+      post({ kind: 'sealed', id, sealed, plainLength: chunk.length, ...(blob.uncompressedLength === undefined ? {} : { uncompressedLength: blob.uncompressedLength }) }, [sealed.buffer as ArrayBuffer]);
+      garbage(chunk.length);
+    }
+    return id;
   };
 
-  const finishIfComplete = (task: number, state: TaskState): void => {
-    if (state.unanswered > 0 || !(state.readDone || state.failed)) return;
-    tasks.delete(task);
-    if (!state.failed) post({ kind: 'done', task, ids: state.ids, size: state.size });
-  };
-
-  const answer = (task: number, seq: number, doSeal: boolean): void => {
-    const k = `${task}:${seq}`;
-    const chunk = held.get(k);
-    const state = tasks.get(task);
-    held.delete(k);
-    if (chunk === undefined || state === undefined) return;
-    state.unanswered--;
-    if (doSeal) postSealed(task, seq, state.ids[seq]!, chunk);
-    else release();
-    finishIfComplete(task, state);
-  };
-
-  const postSealed = (task: number, seq: number, id: string, chunk: Buffer): void => {
-    const blob = sealBlob(seal, 'data', chunk, id);
-    const sealed = ownBuffer(blob.sealed);
-    const msg: FromWorker = { kind: 'sealed', task, seq, id, sealed, plainLength: chunk.length, ...(blob.uncompressedLength === undefined ? {} : { uncompressedLength: blob.uncompressedLength }) };
-    post(msg, [sealed.buffer as ArrayBuffer]);
-  };
-
-  const runTask = async (task: number, feed: (state: TaskState, emit: (c: Buffer) => void) => Promise<void>): Promise<void> => {
-    const state: TaskState = { ids: [], unanswered: 0, size: 0, readDone: false, failed: false };
-    tasks.set(task, state);
+  const runTask = async (task: number, feed: Feed): Promise<void> => {
+    const ids: string[] = [];
+    let size = 0;
+    const emit = (chunk: Buffer): void => {
+      ids.push(store(chunk));
+      size += chunk.length;
+      post({ kind: 'progress', bytes: chunk.length });
+    };
     try {
-      await feed(state, emitFor(task, state));
-      assembler.end(emitFor(task, state));
-      state.readDone = true;
-      finishIfComplete(task, state);
+      await feed(emit);
+      assembler.end(emit);
+      post({ kind: 'done', task, ids, size });
     } catch (err) {
-      // Chunks already asked about stay held: the main thread may have promised
-      // another file that this worker stores them, so they are sealed if asked.
+      // Chunks already claimed were sealed and sent: other files may use them.
       assembler.end(() => undefined);
-      state.failed = true;
       post({ kind: 'failed', task, message: errorMessage(err), ...errnoOf(err) });
-      finishIfComplete(task, state);
     }
   };
 
-  const readFile = (path: Uint8Array) => async (_s: TaskState, emit: (c: Buffer) => void): Promise<void> => {
+  const readFile = (path: Uint8Array): Feed => async (emit) => {
     const fd = openSync(Buffer.from(path), 'r');
     try {
       for (;;) {
@@ -127,7 +95,7 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
     }
   };
 
-  const readStream = (task: number, inbox: StreamInbox) => async (_s: TaskState, emit: (c: Buffer) => void): Promise<void> => {
+  const readStream = (task: number, inbox: StreamInbox): Feed => async (emit) => {
     for (;;) {
       const piece = await inbox.next();
       if (piece === undefined) return;
@@ -164,8 +132,12 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
         }
         case 'stream-data': return streams.get(msg.task)?.push(msg.data);
         case 'stream-end': return streams.get(msg.task)?.push(undefined);
-        case 'answer': return answer(msg.task, msg.seq, msg.seal);
-        case 'ack': return release();
+        case 'ack': {
+          outstanding--;
+          const w = wake;
+          wake = undefined;
+          return w?.();
+        }
       }
     },
   };

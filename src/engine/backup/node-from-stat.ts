@@ -35,6 +35,6 @@ export function nodeFromStat(name: Buffer, st: BigIntStats, accounts: Accounts):
 /** restic's fileChanged: a parent's file node may be reused only if nothing observable moved. */
 export function unchangedSince(parent: TreeNode | undefined, now: TreeNode): boolean {
   return parent !== undefined && parent.type === 'file' && now.type === 'file' &&
-    parent.size === now.size && parent.mtime === now.mtime && parent.ctime === now.ctime && parent.inode === now.inode &&
+    (parent.size ?? 0n) === (now.size ?? 0n) && parent.mtime === now.mtime && parent.ctime === now.ctime && parent.inode === now.inode &&
     parent.content !== null;
 }

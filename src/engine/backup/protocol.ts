@@ -2,12 +2,12 @@
  * Messages between the archiver (main thread) and its chunking workers.
  *
  * For every file the main thread sends a `file` task. The worker reads and
- * chunks it, and for each chunk asks whether the blob is new (`ask`). The
- * main thread answers `seal` at most once per blob id; the worker then
- * compresses and encrypts the chunk and hands the sealed bytes over
- * (`sealed`, buffer transferred, not copied). When every chunk of a file is
- * answered the worker reports `done` with the ordered blob ids. Chunk bytes
- * never leave the worker unless they must be stored.
+ * chunks it, hashes each chunk and claims its id in the shared blob set:
+ * whoever claims an id first seals that chunk (compress, encrypt) and hands
+ * the sealed bytes over (`sealed`, buffer transferred, not copied); every
+ * other occurrence is only referenced. When a file is read the worker reports
+ * `done` with the ordered blob ids; it comes after the file's `sealed`
+ * messages, so by then the main thread has queued all of them.
  */
 
 export interface WorkerInit {
@@ -15,7 +15,9 @@ export interface WorkerInit {
   readonly version: 1 | 2;
   readonly compression: 'auto' | 'off' | 'max';
   readonly tables: unknown;
-  /** Chunks a worker may hold while waiting for answers (bounds memory). */
+  /** The shared set of data blob ids stored or being stored (see common/shared-id-set.ts). */
+  readonly known: SharedArrayBuffer;
+  /** Sealed blobs a worker may have unacknowledged (bounds memory). */
   readonly maxOutstanding: number;
 }
 
@@ -24,13 +26,12 @@ export type ToWorker =
   | { readonly kind: 'stream-open'; readonly task: number }
   | { readonly kind: 'stream-data'; readonly task: number; readonly data: Uint8Array }
   | { readonly kind: 'stream-end'; readonly task: number }
-  | { readonly kind: 'answer'; readonly task: number; readonly seq: number; readonly seal: boolean }
   | { readonly kind: 'ack' }
   | { readonly kind: 'stop' };
 
 export type FromWorker =
-  | { readonly kind: 'ask'; readonly task: number; readonly seq: number; readonly id: string; readonly length: number }
-  | { readonly kind: 'sealed'; readonly task: number; readonly seq: number; readonly id: string; readonly sealed: Uint8Array; readonly plainLength: number; readonly uncompressedLength?: number }
+  | { readonly kind: 'progress'; readonly bytes: number }
+  | { readonly kind: 'sealed'; readonly id: string; readonly sealed: Uint8Array; readonly plainLength: number; readonly uncompressedLength?: number }
   | { readonly kind: 'done'; readonly task: number; readonly ids: readonly string[]; readonly size: number }
   | { readonly kind: 'failed'; readonly task: number; readonly message: string; readonly errno?: string }
   | { readonly kind: 'stream-credit'; readonly task: number };

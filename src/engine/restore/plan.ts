@@ -33,14 +33,14 @@ export interface RestorePlan {
   totalBytes: number;
 }
 
-/** Finds the node at `subpath` ("/" or "" for the root); a directory's children are restored into the target. */
+/** Plans the node at `subpath` ("/" or "" for the root): a directory's children go into the target, a file goes into the target under its name. */
 export async function planRestore(repo: Repository, rootTree: Id, subpath: string, target: string): Promise<RestorePlan> {
   const plan: RestorePlan = { dirs: [{ path: Buffer.from(target), node: undefined }], files: [], symlinks: [], hardlinks: [], unsupported: [], totalBytes: 0 };
   const start = await findNode(repo, rootTree, subpath);
   const links = new Map<string, Buffer>();
   if (start === undefined) await planTree(repo, rootTree, Buffer.from(target), plan, links);
   else if (start.type === 'dir') await planTree(repo, start.subtree!, Buffer.from(target), plan, links);
-  else await planNode(repo, start, Buffer.from(target), plan, links);
+  else await planNode(repo, start, joinBytes(Buffer.from(target), start.name), plan, links);
   return plan;
 }
 
