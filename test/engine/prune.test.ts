@@ -268,28 +268,38 @@ describe('prune of 200 MiB, interrupted', { skip: noRestic }, () => {
     await resticCheck(repo, false);
   });
 
-  const kills: { name: string; after: string; delayMs: number }[] = [
+  /** Kill once `after` is printed and `delayMs` passed, or (with newPacks) once that many new pack files exist. */
+  const kills: { name: string; after: string; delayMs: number; newPacks?: number }[] = [
     { name: '50 ms after taking the lock (planning)', after: 'loading indexes', delayMs: 50 },
     { name: '150 ms after taking the lock', after: 'loading indexes', delayMs: 150 },
     { name: '400 ms after taking the lock (repacking)', after: 'loading indexes', delayMs: 400 },
     { name: 'as repacking starts', after: 'repacking packs', delayMs: 0 },
+    { name: 'mid-repack, once two new packs exist', after: 'repacking packs', delayMs: 0, newPacks: 2 },
     { name: 'as the new index is written', after: 'rebuilding index', delayMs: 0 },
     { name: 'as the old index files are deleted', after: 'deleting obsolete index files', delayMs: 0 },
     { name: 'as the old packs are deleted', after: 'old packs', delayMs: 0 },
   ];
-  for (const [i, k] of kills.entries()) {
-    test(`SIGKILL ${k.name} leaves a repository restic accepts, and a second prune finishes`, async () => {
+  for (const k of kills) {
+    test(`SIGKILL ${k.name} leaves a repository restic accepts, and a second prune finishes`, async (t) => {
       const repo = copyOf(base);
+      const count = (sub: string): number => files(join(repo, sub)).filter((f) => /^[0-9a-f]{64}$/.test(f.split('/').at(-1)!)).length;
+      const packsBefore = count('data');
       const child = startHoldfast(['repo', 'prune', '-r', repo]);
       let seen = '';
       child.stdout!.on('data', (b: Buffer) => {
         const hit = !seen.includes(k.after);
         seen += b.toString();
-        if (hit && seen.includes(k.after)) setTimeout(() => child.kill('SIGKILL'), k.delayMs);
+        if (hit && seen.includes(k.after) && k.newPacks === undefined) setTimeout(() => child.kill('SIGKILL'), k.delayMs);
       });
-      const first = await exitOf(child);
-      if (k.delayMs > 0) assert.equal(first.signal, 'SIGKILL', `prune finished before the kill:\n${first.out}`);
+      const exited = exitOf(child);
+      if (k.newPacks !== undefined) {
+        await waitFor(`${k.newPacks} new packs`, () => count('data') >= packsBefore + k.newPacks! || child.exitCode !== null);
+        child.kill('SIGKILL');
+      }
+      const first = await exited;
+      if (k.delayMs > 0 || k.newPacks !== undefined) assert.equal(first.signal, 'SIGKILL', `prune finished before the kill:\n${first.out}`);
       else assert.ok(first.signal === 'SIGKILL' || first.code === 0, `prune failed: ${first.err}`);
+      t.diagnostic(`${first.signal ?? `exit ${first.code}`} after "${first.out.trim().split('\n').at(-1)}": ${count('index')} index files, ${count('data')} packs`);
       ok(await restic(['-r', repo, 'unlock']), 'restic unlock');
       await resticCheck(repo, false);
       const second = await pruneJson(repo);
@@ -298,7 +308,7 @@ describe('prune of 200 MiB, interrupted', { skip: noRestic }, () => {
       assert.deepEqual(readdirSync(join(repo, 'snapshots')), [kept]);
       const third = await pruneJson(repo, ['--dry-run']);
       assert.equal(third['bytesFreed'], 0, 'the second prune left nothing to free');
-      if (i === 2) await assertRestoresMatch(repo, kept, src);
+      if (k.newPacks !== undefined) await assertRestoresMatch(repo, kept, src);
       rmSync(repo, { recursive: true, force: true });
     });
   }

@@ -7,6 +7,7 @@ import { MIN_CHUNK, chunkerTables, createChunker } from '../../src/format/chunke
 const SIZE = 256 * 1024 * 1024;
 /** Bytes per next() call, like a file read buffer. */
 const PIECE = 512 * 1024;
+const PASSES = 5;
 /** Bytes at the start of each chunk that the chunker skips without hashing. */
 const UNHASHED = MIN_CHUNK - 64;
 
@@ -38,15 +39,34 @@ function chunkAll(data: Uint8Array): number[] {
   return lengths;
 }
 
+interface Pass {
+  wall: number;
+  cpu: number;
+  hashed: number;
+  chunks: number;
+}
+
+function timedPass(data: Uint8Array): Pass {
+  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
+  const lengths = chunkAll(data);
+  const c1 = process.cpuUsage(c0);
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const hashed = lengths.reduce((sum, n) => sum + Math.max(0, n - UNHASHED), 0);
+  return { wall, cpu: (c1.user + c1.system) / 1e6, hashed, chunks: lengths.length };
+}
+
+/** Best of a few passes: other processes on a shared machine only ever slow a pass down. */
 function main(): void {
   const data = pseudoRandomBytes(SIZE);
   chunkAll(data.subarray(0, 32 * 1024 * 1024)); // warm up the JIT
-  const t0 = process.hrtime.bigint();
-  const lengths = chunkAll(data);
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const hashed = lengths.reduce((sum, n) => sum + Math.max(0, n - UNHASHED), 0);
-  const mb = (n: number): string => (n / 1e6 / seconds).toFixed(0);
-  console.log(`${lengths.length} chunks in ${seconds.toFixed(2)} s: ${mb(SIZE)} MB/s overall, ${mb(hashed)} MB/s hashed`);
+  const passes = Array.from({ length: PASSES }, () => timedPass(data));
+  const best = passes.reduce((a, b) => (b.wall < a.wall ? b : a));
+  const rate = (n: number, s: number): string => (n / 1e6 / s).toFixed(0);
+  const cpu = Math.min(...passes.map((p) => p.cpu));
+  console.log(`${best.chunks} chunks of ${SIZE / 1024 / 1024} MiB, best of ${PASSES} passes:`);
+  console.log(`  wall ${best.wall.toFixed(2)} s: ${rate(SIZE, best.wall)} MB/s overall, ${rate(best.hashed, best.wall)} MB/s hashed`);
+  console.log(`  cpu  ${cpu.toFixed(2)} s: ${rate(SIZE, cpu)} MB/s overall, ${rate(best.hashed, cpu)} MB/s hashed`);
 }
 
 main();

@@ -93,6 +93,7 @@ async function runBackup(repo: Repository, opts: BackupOptions, paths: string[])
     const tree = opts.stdin === undefined
       ? await saver.saveTargets(paths, parent?.snapshot.tree)
       : await saver.saveStream(opts.stdin.filename, opts.stdin.stream, started);
+    await pool.settle();
     await writer.flush();
     const snapshot = snapshotRecord(repo, { time: started, tree, paths, host, opts, parent: parent?.id });
     const snapshotId = await repo.unpacked.save('snapshot', encodeSnapshot(snapshot));

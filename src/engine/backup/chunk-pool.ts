@@ -1,11 +1,11 @@
 /**
- * The main-thread side of the backup pipeline: a pool of chunking workers.
- * Workers decide among themselves, through the shared blob set, who seals a
- * new chunk; this side feeds sealed blobs to the blob writer in order,
- * acknowledges them (the workers' backpressure) and resolves each file with
- * its ordered blob ids once all of them are stored or queued.
+ * The main-thread side of the backup pipeline: a ring of chunking workers,
+ * each sealing for its neighbour (see protocol.ts). This side feeds sealed
+ * blobs to the blob writer in arrival order, acknowledges them to the worker
+ * that claimed them (its backpressure), resolves each file with its ordered
+ * blob ids, and `settle()` waits until every claimed chunk has been queued.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { fail } from '../../common/errors.js';
 import type { BlobWriter } from '../../repository/blob-writer.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
@@ -20,12 +20,14 @@ export interface ChunkPool {
   storeFile(path: Buffer): Promise<StoredContent>;
   /** Chunks and stores a byte stream (e.g. a database dump on stdin). */
   storeStream(stream: AsyncIterable<Uint8Array>): Promise<StoredContent>;
+  /** Resolves once every chunk claimed by an ended task is in the blob writer. */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface ChunkPoolOptions {
   readonly writer: BlobWriter;
-  readonly init: WorkerInit;
+  readonly init: Omit<WorkerInit, 'index'>;
   readonly workers: number;
   /** Tasks queued per worker before storeFile waits (keeps the walk from running far ahead). */
   readonly tasksPerWorker?: number;
@@ -54,6 +56,12 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
   const slotWaiters: (() => void)[] = [];
   let nextTask = 1;
   let broken: unknown;
+  let claimed = 0;
+  let sealedIn = 0;
+  let settled: (() => void) | undefined;
+  const checkSettled = (): void => {
+    if (settled !== undefined && sealedIn >= claimed) { const s = settled; settled = undefined; s(); }
+  };
 
   const send = (w: PoolWorker, msg: ToWorker, transfer: ArrayBuffer[] = []): void => w.thread.postMessage(msg, transfer);
 
@@ -67,11 +75,14 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
     if (msg.kind === 'sealed') {
       const blob = { type: 'data' as const, id: msg.id, sealed: msg.sealed, ...(msg.uncompressedLength === undefined ? {} : { uncompressedLength: msg.uncompressedLength }) };
       await o.writer.addSealed(blob, msg.plainLength);
-      send(w, { kind: 'ack' });
+      sealedIn++;
+      send(workers[msg.owner]!, { kind: 'ack' });
+      checkSettled();
     } else if (msg.kind === 'done' || msg.kind === 'failed') {
       const p = pending.get(msg.task);
       pending.delete(msg.task);
       w.inFlight--;
+      claimed += msg.claimed;
       slotWaiters.shift()?.();
       if (msg.kind === 'done') {
         p?.resolve({ ids: msg.ids, size: msg.size });
@@ -86,15 +97,18 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
     for (const p of pending.values()) p.reject(err);
     pending.clear();
     for (const wake of slotWaiters.splice(0)) wake();
+    settled?.();
   };
 
-  const workers: PoolWorker[] = Array.from({ length: Math.max(1, o.workers) }, () => {
-    const thread = new Worker(WORKER_URL, { workerData: o.init });
+  const workers: PoolWorker[] = Array.from({ length: Math.max(1, o.workers) }, (_, index) => {
+    const thread = new Worker(WORKER_URL, { workerData: { ...o.init, index } });
     const w: PoolWorker = { thread, inFlight: 0, chain: Promise.resolve() };
     thread.on('message', (msg: FromWorker) => onMessage(w, msg));
     thread.on('error', (err) => fatal(fail('INTERNAL', `chunk worker crashed: ${err.message}`, { cause: err })));
     return w;
   });
+
+  connectRing(workers.map((w) => w.thread));
 
   const acquire = async (): Promise<PoolWorker> => {
     for (;;) {
@@ -127,11 +141,29 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
       send(w, { kind: 'stream-end', task });
       return done;
     },
+    async settle() {
+      await Promise.all(workers.map((w) => w.chain));
+      if (broken !== undefined) throw broken;
+      if (sealedIn >= claimed) return;
+      await new Promise<void>((r) => { settled = r; });
+      if (broken !== undefined) throw broken;
+    },
     async close() {
       await Promise.all(workers.map((w) => w.chain));
       await Promise.all(workers.map((w) => w.thread.terminate()));
     },
   };
+}
+
+/** Each worker sends chunks to seal to the next one in the ring; a single worker seals its own. */
+function connectRing(threads: readonly Worker[]): void {
+  if (threads.length < 2) return;
+  const channels = threads.map(() => new MessageChannel());
+  threads.forEach((t, i) => {
+    const toPartner = channels[i]!.port1;
+    const fromPartner = channels[(i + threads.length - 1) % threads.length]!.port2;
+    t.postMessage({ kind: 'connect', toPartner, fromPartner }, [toPartner, fromPartner]);
+  });
 }
 
 /** Sends stream pieces with at most two in flight, each in a buffer of its own (transferable). */

@@ -1,9 +1,10 @@
 /**
  * The worker side of the backup pipeline (see protocol.ts): one file or
  * stream is read at a time; each chunk is hashed in place and, if this worker
- * claims its id first, sealed and handed to the main thread. At most
- * `maxOutstanding` sealed blobs wait for the main thread, which bounds the
- * worker's memory whatever the file size.
+ * claims its id first, copied out and sent to the partner worker to be
+ * sealed. In turn this worker seals what its other neighbour sends it. At
+ * most `maxOutstanding` claimed chunks are unacknowledged, which bounds
+ * memory whatever the file size.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -15,7 +16,8 @@ import { createGarbageMeter } from '../../common/memory.js';
 import { tablesFromTransfer } from '../../format/chunker.js';
 import { sealBlob, type SealOptions } from '../../repository/blob-codec.js';
 import { createChunkAssembler } from './chunk-assembler.js';
-import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import type { MessagePort } from 'node:worker_threads';
+import type { FromWorker, SealRequest, ToWorker, WorkerInit } from './protocol.js';
 
 const READ_SIZE = 1024 * 1024;
 
@@ -47,36 +49,53 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
     while (outstanding >= init.maxOutstanding) await new Promise<void>((r) => { wake = r; });
   };
 
-  /** Hashes a chunk in place; seals it only if this worker is the first to claim its id. */
-  const store = (chunk: Buffer): string => {
+  let toPartner: MessagePort | undefined;
+
+  /** Seals a claimed chunk and hands it to the main thread (on behalf of its owner). */
+  const sealFor = (r: SealRequest): void => {
+    const blob = sealBlob(seal, 'data', r.chunk, r.id);
+    const sealed = ownBuffer(blob.sealed);
+    const extra = blob.uncompressedLength === undefined ? {} : { uncompressedLength: blob.uncompressedLength };
+    post({ kind: 'sealed', owner: r.owner, task: r.task, id: r.id, sealed, plainLength: r.chunk.length, ...extra }, [sealed.buffer as ArrayBuffer]);
+    garbage(r.chunk.length);
+  };
+
+  /** Hashes a chunk in place; if this worker claims its id first, has it sealed. Returns the id. */
+  const store = (task: number, chunk: Buffer, claimedSoFar: { n: number }): string => {
     const digest = createHash('sha256').update(chunk).digest();
     const id = digest.toString('hex');
     if (known.claim(digest)) {
-      const blob = sealBlob(seal, 'data', chunk, id);
-      const sealed = ownBuffer(blob.sealed);
+      claimedSoFar.n++;
       outstanding++;
-      post({ kind: 'sealed', id, sealed, plainLength: chunk.length, ...(blob.uncompressedLength === undefined ? {} : { uncompressedLength: blob.uncompressedLength }) }, [sealed.buffer as ArrayBuffer]);
-      garbage(chunk.length);
+      if (toPartner === undefined) {
+        sealFor({ owner: init.index, task, id, chunk });
+      } else {
+        const copy = new Uint8Array(new ArrayBuffer(chunk.length));
+        copy.set(chunk);
+        const req: SealRequest = { owner: init.index, task, id, chunk: copy };
+        toPartner.postMessage(req, [copy.buffer]);
+      }
     }
     return id;
   };
 
   const runTask = async (task: number, feed: Feed): Promise<void> => {
     const ids: string[] = [];
+    const claimed = { n: 0 };
     let size = 0;
     const emit = (chunk: Buffer): void => {
-      ids.push(store(chunk));
+      ids.push(store(task, chunk, claimed));
       size += chunk.length;
       post({ kind: 'progress', bytes: chunk.length });
     };
     try {
       await feed(emit);
       assembler.end(emit);
-      post({ kind: 'done', task, ids, size });
+      post({ kind: 'done', task, ids, size, claimed: claimed.n });
     } catch (err) {
-      // Chunks already claimed were sealed and sent: other files may use them.
+      // Chunks already claimed are still sealed and stored: other files may use them.
       assembler.end(() => undefined);
-      post({ kind: 'failed', task, message: errorMessage(err), ...errnoOf(err) });
+      post({ kind: 'failed', task, message: errorMessage(err), claimed: claimed.n, ...errnoOf(err) });
     }
   };
 
@@ -132,6 +151,10 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
         }
         case 'stream-data': return streams.get(msg.task)?.push(msg.data);
         case 'stream-end': return streams.get(msg.task)?.push(undefined);
+        case 'connect':
+          toPartner = msg.toPartner;
+          msg.fromPartner.on('message', sealFor);
+          return;
         case 'ack': {
           outstanding--;
           const w = wake;
