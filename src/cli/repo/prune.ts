@@ -98,8 +98,7 @@ function printStats(ctx: CliContext, flags: RepoFlags, s: PruneStats): void {
 
 export function printPruneReport(ctx: CliContext, flags: RepoFlags, r: PruneReport): void {
   if (flags.json === true) {
-    const { stats: _stats, ...rest } = r;
-    printJson(ctx.stdout, { message_type: 'prune', ...rest });
+    printJson(ctx.stdout, { message_type: 'prune', ...r });
     return;
   }
   if (r.dryRun) say(ctx, flags, `dry run: would delete ${r.packsDeleted} packs and repack ${r.packsRepacked}, freeing ${formatBytes(r.bytesFreed)}; nothing was changed`);

@@ -117,8 +117,8 @@ function countBlobs(input: PlanInput, stats: PruneStats): { found: Set<BlobKey>;
 function throwIfMissing(used: ReadonlySet<BlobKey>, found: ReadonlySet<BlobKey>): void {
   const missing = [...used].filter((k) => !found.has(k));
   if (missing.length === 0) return;
-  const first = missing[0]!.replace(':', ' blob ').slice(0, 19);
-  throw fail('INVALID_DATA', `the index is not complete: ${missing.length} blobs still in use are in no index (first: ${first}); prune will not run, to prevent data loss`, { data: { missing: missing.length } });
+  const [type, id] = missing[0]!.split(':') as [string, string];
+  throw fail('INVALID_DATA', `the index is not complete: ${missing.length} blobs still in use are in no index (first: ${type} blob ${id.slice(0, 8)}); prune will not run, to prevent data loss`, { data: { missing: missing.length } });
 }
 
 /** Second pass: each pack's used and unused bytes, header counted as used (restic's pack.Size). */

@@ -156,7 +156,7 @@ async function execute(repo: Repository, plan: PrunePlan, indexPacks: Map<Id, Pa
     indexFilesReplaced = old.length;
   }
   const doomed = [...plan.removeUnreferenced, ...plan.remove, ...plan.repack];
-  emit('delete-packs', doomed.length);
+  if (doomed.length > 0) emit('delete-packs', doomed.length);
   await deleteFiles(repo, 'data', doomed, { ...call, onDeleted: (done) => opts.onProgress?.({ kind: 'progress', phase: 'delete-packs', done, total: doomed.length }) });
   return { packsWritten, indexFilesReplaced };
 }
