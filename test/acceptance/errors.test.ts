@@ -11,7 +11,6 @@ import { after, before, describe, it } from 'node:test';
 import { explain, holdfast, jsonLines, ok, scratchDir, summaryOf, type RunOptions, type Scratch } from './helpers.js';
 
 const NOBODY = 65534;
-const ALL_MISSING_BUG = 'Holdfast bug: with every path missing, backup saves an empty snapshot and exits 3; restic 0.14 refuses ("all target directories/files do not exist", exit 1, no snapshot)';
 
 interface SnapshotJson {
   readonly id: string;
@@ -89,7 +88,7 @@ describe('the CLI fails the way restic does', () => {
     for (const p of [join(src, 'a.txt'), join(src, 'sub', 'b.txt')]) assert.ok(listed.some((n) => n.path === p), `snapshot lacks ${p}`);
   });
 
-  it('refuses a backup whose every path is missing, saving no snapshot', { todo: ALL_MISSING_BUG }, async () => {
+  it('refuses a backup whose every path is missing, saving no snapshot', async () => {
     const at = await freshRepo('all-missing');
     const r = await holdfast(['repo', 'backup', '-r', at, scratch.join('gone-1'), scratch.join('gone-2')]);
     assert.equal(r.code, 1, explain(r));

@@ -6,7 +6,7 @@
  * as Buffers throughout, so names that are not UTF-8 survive.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
@@ -136,11 +136,6 @@ export function summaryOf(r: RunResult): Record<string, unknown> {
   return summary;
 }
 
-/** Whether the built CLI knows `holdfast repo <name>` (for criteria whose command another contributor is still writing). */
-export function holdfastHasCommand(name: string): boolean {
-  const r = spawnSync(HOLDFAST_BIN, ['repo', name, '--help'], { env: cleanEnv({}), encoding: 'utf8' });
-  return r.status === 0 && !r.stderr.includes('unknown command');
-}
 
 /** The total size of the regular files under dir (a repository's size on disk). */
 export async function treeBytes(dir: string): Promise<number> {
@@ -204,6 +199,19 @@ async function captureInto(tree: Tree, path: Buffer, key: string): Promise<void>
       await captureInto(tree, Buffer.concat([path, Buffer.from('/'), name]), childKey);
     }
   } else tree.set(key, { ...base, kind: 'other' });
+}
+
+/** A tolerance that turns the mtime comparison off, for a test that checks everything else. */
+export const ANY_MTIME = 1n << 62n;
+
+/**
+ * The tree as restic 0.14 can carry it: a symlink target is a JSON string
+ * there, so one that is not UTF-8 comes back with U+FFFD (restic's own
+ * backups do the same; 0.16+ adds linktarget_raw).
+ */
+export function asRestic014Stores(tree: Tree): Tree {
+  const lossy = (hex: string): string => Buffer.from(Buffer.from(hex, 'hex').toString('utf8')).toString('hex');
+  return new Map([...tree].map(([k, e]) => [k, e.target === undefined ? e : { ...e, target: lossy(e.target) }]));
 }
 
 export interface CompareOptions {

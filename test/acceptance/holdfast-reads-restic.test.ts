@@ -11,16 +11,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildFixtureTree } from './fixture-tree.js';
 import {
-  captureTree, compareTrees, explain, holdfast, holdfastHasCommand, jsonLines, ok, restic, scratchDir, summaryOf,
+  ANY_MTIME, asRestic014Stores, captureTree, compareTrees, explain, holdfast, jsonLines, ok, restic, scratchDir, summaryOf,
   type Scratch, type Tree,
 } from './helpers.js';
 
 const MiB = 1 << 20;
-const ANY_MTIME = 1n << 62n;
-const MTIME_BUG = 'Holdfast bug: restored mtimes are often 1 µs early — engine/restore/metadata.ts passes seconds as a double to utimes and libuv truncates';
-const CHECK_MISSING = holdfastHasCommand('check') ? false : '`holdfast repo check` does not exist yet (another contributor is writing it)';
-
-const LS_SIZE_BUG = 'Holdfast bug: `repo ls --json` omits "size" for an empty file (restic\'s tree omits size 0; cli/repo/ls.ts prints n.size as is, restic prints 0)';
 
 interface LsNode {
   readonly path: string;
@@ -47,12 +42,6 @@ const VARIANTS: readonly Variant[] = [
   { name: 'format v1', init: ['--repository-version', '1'], backup: [] },
 ];
 
-/** restic 0.14 stores symlink targets as JSON strings: a non-UTF-8 target is stored with U+FFFD. */
-function asRestic014Stores(tree: Tree): Tree {
-  const lossy = (hex: string): string => Buffer.from(Buffer.from(hex, 'hex').toString('utf8')).toString('hex');
-  return new Map([...tree].map(([k, e]) => [k, e.target === undefined ? e : { ...e, target: lossy(e.target) }]));
-}
-
 describe('Holdfast reads repositories restic 0.14 wrote', () => {
   let scratch: Scratch;
   let src: string;
@@ -72,7 +61,7 @@ describe('Holdfast reads repositories restic 0.14 wrote', () => {
   for (const [i, variant] of VARIANTS.entries()) {
     describe(variant.name, () => {
       const repo = (): string => scratch.join(`repo-${i}`);
-      let snapshotIds: string[] = [];
+      const snapshotIds: string[] = [];
       let restored: Tree | undefined;
 
       before(async () => {
@@ -93,12 +82,12 @@ describe('Holdfast reads repositories restic 0.14 wrote', () => {
         assert.deepEqual(compareTrees(expected, restored, { mtimeToleranceNs: ANY_MTIME, hardlinks: true }), []);
       });
 
-      it('restores mtimes to the microsecond', { todo: MTIME_BUG }, () => {
+      it('restores mtimes to the microsecond', () => {
         assert.ok(restored !== undefined, 'the restore above did not run');
         assert.deepEqual(compareTrees(expected, restored, { mtimeToleranceNs: 999n, hardlinks: false }), []);
       });
 
-      it('passes `holdfast repo check --read-data`', { todo: CHECK_MISSING }, async () => {
+      it('passes `holdfast repo check --read-data`', async () => {
         const r = await holdfast(['repo', 'check', '-r', repo(), '--read-data']);
         assert.equal(r.code, 0, explain(r));
       });
@@ -120,13 +109,13 @@ describe('Holdfast reads repositories restic 0.14 wrote', () => {
         for (const key of expected.keys()) assert.ok(names.has(key === '' ? src : `${src}/${Buffer.from(key, 'latin1').toString('utf8')}`), `ls lacks ${key}`);
       });
 
-      it('reports each file\'s size in `ls --json` as restic does', { todo: LS_SIZE_BUG }, async () => {
+      it('reports each file\'s size in `ls --json` as restic does', async () => {
         const [mine, theirs] = await lsBoth(repo());
         const row = (n: LsNode): string => `${n.type} ${n.size ?? '-'} ${n.path}`;
         assert.deepEqual(mine.map(row), theirs.map(row));
       });
 
-      it('prints the same `ls` lines as restic, raw name bytes included', { todo: 'Holdfast bug: `repo ls` prints names with name.toString(), so a non-UTF-8 byte becomes U+FFFD (restic prints the raw bytes)' }, async () => {
+      it('prints the same `ls` lines as restic, raw name bytes included', async () => {
         const mine = ok(await holdfast(['repo', 'ls', '-r', repo(), 'latest']), 'holdfast repo ls').stdout;
         const theirs = ok(await restic(['-r', repo(), 'ls', 'latest']), 'restic ls').stdout;
         const body = theirs.subarray(theirs.indexOf('\n') + 1); // restic's first line names the snapshot

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { cryptoRandom, systemClock } from '../../src/common/clock.js';
@@ -90,14 +90,14 @@ async function pruneJson(repo: string, extra: string[] = []): Promise<Record<str
   return JSON.parse(r.out.trim().split('\n').at(-1)!) as Record<string, number | boolean>;
 }
 
-interface Stored { packId: string; length: number; uncompressedLength: number | undefined }
+interface Stored { packId: string; offset: number; length: number; uncompressedLength: number | undefined }
 
 async function indexOf(repo: string): Promise<Map<string, Stored>> {
   const env = { clock: systemClock, random: cryptoRandom, hostname: hostname(), username: 'prune-test', pid: process.pid, isProcessAlive: () => true };
   const r = createRepository(await openRepository(localBackend(repo), PASSWORD), env);
   await r.loadIndex();
   const out = new Map<string, Stored>();
-  for (const e of r.index.entries()) out.set(`${e.type}:${e.id}`, { packId: e.packId, length: e.length, uncompressedLength: e.uncompressedLength });
+  for (const e of r.index.entries()) out.set(`${e.type}:${e.id}`, { packId: e.packId, offset: e.offset, length: e.length, uncompressedLength: e.uncompressedLength });
   return out;
 }
 
@@ -190,6 +190,22 @@ describe('prune on a small repository', { skip: noRestic }, () => {
     await assertRestoresMatch(repo, keptSnapshot, src);
     const again = await pruneJson(repo);
     assert.deepEqual([again['packsDeleted'], again['packsRepacked'], again['indexFilesReplaced'], again['bytesFreed']], [0, 0, 0, 0], 'nothing left to do');
+  });
+
+  test('stops before changing the index or deleting anything when a blob to copy is damaged', async () => {
+    const repo = copyOf(base);
+    const loc = (await indexOf(repo)).get(`data:${blob.a}`)!;
+    const path = packFile(repo, loc.packId);
+    chmodSync(path, 0o600);
+    const bytes = readFileSync(path);
+    bytes.writeUInt8(bytes.readUInt8(loc.offset + 100) ^ 0x01, loc.offset + 100);
+    writeFileSync(path, bytes);
+    const indexBefore = files(join(repo, 'index'));
+    const r = await holdfast(['repo', 'prune', '-r', repo]);
+    assert.equal(r.code, 1, explain(r));
+    assert.match(r.err, /cannot be decoded/);
+    assert.deepEqual(files(join(repo, 'index')), indexBefore, 'the index files are untouched');
+    assert.equal(existsSync(path), true, 'the damaged pack is still there');
   });
 
   test('deletes the packs of a backup that died before writing its index', async () => {

@@ -5,6 +5,7 @@ import { formatGoTime } from '../../format/gotime.js';
 import type { TreeNode } from '../../format/tree.js';
 import { findSnapshot, loadTree } from '../../engine/snapshots.js';
 import { findNode } from '../../engine/restore/plan.js';
+import { joinBytes } from '../../engine/fs-path.js';
 import { withLock } from '../../repository/lock.js';
 import type { Repository } from '../../repository/repository.js';
 import type { CliContext } from '../context.js';
@@ -21,10 +22,10 @@ export function lsCommand(ctx: CliContext, parent: Command): void {
         const snap = await findSnapshot(repo, ref);
         await repo.loadIndex();
         const start = await findNode(repo, snap.snapshot.tree, path);
-        const prefix = path === '/' ? '' : `/${path.split('/').filter(Boolean).join('/')}`;
-        const print = (p: string, n: TreeNode): void => {
-          if (flags.json === true) printJson(ctx.stdout, { path: p, name: n.name.toString(), type: n.type, size: n.size, mode: n.mode, mtime: formatGoTime(n.mtime), uid: n.uid, gid: n.gid });
-          else ctx.stdout.write(opts.long === true ? `${longLine(n)} ${p}\n` : `${p}\n`);
+        const prefix = Buffer.from(path === '/' ? '' : `/${path.split('/').filter(Boolean).join('/')}`);
+        const print = (p: Buffer, n: TreeNode): void => {
+          if (flags.json === true) printJson(ctx.stdout, { path: p.toString(), name: n.name.toString(), type: n.type, size: n.type === 'file' ? (n.size ?? 0n) : undefined, mode: n.mode, mtime: formatGoTime(n.mtime), uid: n.uid, gid: n.gid });
+          else ctx.stdout.write(Buffer.concat([Buffer.from(opts.long === true ? `${longLine(n)} ` : ''), p, Buffer.from('\n')]));
         };
         if (start !== undefined) print(prefix, start);
         const tree = start === undefined ? snap.snapshot.tree : start.subtree;
@@ -33,9 +34,10 @@ export function lsCommand(ctx: CliContext, parent: Command): void {
     });
 }
 
-async function walk(repo: Repository, tree: Id, prefix: string, print: (p: string, n: TreeNode) => void): Promise<void> {
+/** Paths stay bytes: names need not be UTF-8 and are printed as stored, as restic does. */
+async function walk(repo: Repository, tree: Id, prefix: Buffer, print: (p: Buffer, n: TreeNode) => void): Promise<void> {
   for (const node of await loadTree(repo, tree)) {
-    const p = `${prefix}/${node.name.toString()}`;
+    const p = joinBytes(prefix, node.name);
     print(p, node);
     if (node.type === 'dir' && node.subtree !== undefined) await walk(repo, node.subtree, p, print);
   }

@@ -6,7 +6,8 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
-import { fail } from '../../common/errors.js';
+import { lstat } from 'node:fs/promises';
+import { errorMessage, fail } from '../../common/errors.js';
 import { idToBytes, type Id } from '../../common/ids.js';
 import { createSharedIdSet, type SharedIdSet } from '../../common/shared-id-set.js';
 import { encodeSnapshot, type Snapshot } from '../../format/snapshot.js';
@@ -56,11 +57,29 @@ export interface BackupSummary extends BackupCounts {
 }
 
 export async function backup(repo: Repository, opts: BackupOptions): Promise<BackupSummary> {
-  const paths = targetPaths(opts);
+  const { paths, missing } = await existingTargets(targetPaths(opts), opts.stdin !== undefined);
   return withLock(repo, { exclusive: false }, async () => {
     await repo.loadIndex();
-    return runBackup(repo, opts, paths);
+    const summary = await runBackup(repo, opts, paths);
+    return missing.length === 0 ? summary : { ...summary, errors: [...missing, ...summary.errors] };
   });
+}
+
+/** Like restic: targets that do not exist are reported and left out; if none exists, nothing is saved. */
+async function existingTargets(paths: string[], stdin: boolean): Promise<{ paths: string[]; missing: SourceError[] }> {
+  if (stdin) return { paths, missing: [] };
+  const missing: SourceError[] = [];
+  const present: string[] = [];
+  for (const p of paths) {
+    try {
+      await lstat(p);
+      present.push(p);
+    } catch (err) {
+      missing.push({ path: p, message: errorMessage(err) });
+    }
+  }
+  if (present.length === 0) throw fail('INVALID_ARGUMENT', `all backup targets are missing: ${missing.map((m) => m.message).join('; ')}`);
+  return { paths: present, missing };
 }
 
 function targetPaths(opts: BackupOptions): string[] {

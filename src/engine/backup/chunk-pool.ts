@@ -38,7 +38,6 @@ export interface ChunkPoolOptions {
 interface Pending {
   resolve(c: StoredContent): void;
   reject(err: unknown): void;
-  worker: PoolWorker;
   credit?: () => void;
 }
 
@@ -125,7 +124,7 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
   const start = async (msgFor: (task: number) => ToWorker): Promise<{ task: number; w: PoolWorker; done: Promise<StoredContent> }> => {
     const w = await acquire();
     const task = nextTask++;
-    const done = new Promise<StoredContent>((resolve, reject) => pending.set(task, { resolve, reject, worker: w }));
+    const done = new Promise<StoredContent>((resolve, reject) => pending.set(task, { resolve, reject }));
     send(w, msgFor(task));
     return { task, w, done };
   };

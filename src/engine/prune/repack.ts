@@ -47,9 +47,13 @@ export async function repack(input: RepackInput): Promise<RepackResult> {
   });
   const pool = createPackPool(repo.key, PACK_LOADS);
   let done = 0;
+  let failed = false;
   try {
     await mapLimit([...input.packs], PACK_LOADS, async ([packId, blobs]) => {
-      await copyPack(input, pool, packId, blobs, (blob, sealed) => writer.addSealed(sealedOf(blob, sealed), plainLength(blob)));
+      // Once one pack fails the other task stops at its next step, before the pool closes under it.
+      if (failed) return;
+      await copyPack(input, pool, packId, blobs, async (blob, sealed) => { if (!failed) await writer.addSealed(sealedOf(blob, sealed), plainLength(blob)); })
+        .catch((err: unknown) => { failed = true; throw err; });
       input.onPack?.(++done, input.packs.size);
     });
     await writer.flush();

@@ -22,6 +22,7 @@ export async function applyMetadata(path: Buffer, node: TreeNode, o: MetadataOpt
   else await utimes(path, atime, mtime);
 }
 
+/** libuv truncates the double to nanoseconds; half a microsecond up keeps the truncation on the exact microsecond. */
 function nsToSeconds(ns: bigint): number {
-  return Number(ns / 1000n) / 1e6;
+  return (Number(ns / 1000n) + 0.5) / 1e6;
 }

@@ -24,7 +24,7 @@ export interface JobBlob {
 export interface PackJob {
   readonly packId: Id;
   readonly start: number;
-  readonly end: number;
+  end: number;
   readonly blobs: JobBlob[];
 }
 
@@ -66,7 +66,7 @@ function rangesOf(packId: Id, blobs: Needed[]): PackJob[] {
     }
     const inRange: BlobInRange = { type: 'data', id: b.id, offset: b.offset - current.start, length: b.length, ...(b.uncompressedLength === undefined ? {} : { uncompressedLength: b.uncompressedLength }) };
     current.blobs.push({ inRange, length: b.plainLength, uses: b.uses });
-    (current as { end: number }).end = Math.max(current.end, b.offset + b.length);
+    current.end = Math.max(current.end, b.offset + b.length);
   }
   return jobs;
 }
