@@ -89,6 +89,29 @@ export interface Backend {
   close(): Promise<void>;
 }
 
+/**
+ * A file written piece by piece whose name is known only when it is complete
+ * (a pack is named by the hash of all its bytes). Nothing is visible under a
+ * final name until commit.
+ */
+export interface FileAppender {
+  /** Appends bytes; calls must not overlap (await each before the next). */
+  append(data: Uint8Array | readonly Uint8Array[]): Promise<void>;
+  /** Makes the file durable and visible under h atomically; the appender must not be used afterwards. */
+  commit(h: Handle, opts?: CallOptions): Promise<void>;
+  /** Discards the file; idempotent, and harmless after commit. */
+  abort(): Promise<void>;
+}
+
+/** Backends that can write a file in place as it grows, so callers need not hold it in memory. */
+export interface AppendingBackend extends Backend {
+  openAppender(type: FileType, opts?: CallOptions): Promise<FileAppender>;
+}
+
+export function canAppend(b: Backend): b is AppendingBackend {
+  return typeof (b as Partial<AppendingBackend>).openAppender === 'function';
+}
+
 /** Wrappers expose the backend they wrap. */
 export interface WrappingBackend extends Backend {
   unwrap(): Backend;

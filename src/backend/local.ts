@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { cryptoRandom, type Random } from '../common/clock.js';
 import { fail } from '../common/errors.js';
 import { isId } from '../common/ids.js';
-import type { Backend, CallOptions, FileInfo, FileType, Handle } from './backend.js';
+import type { AppendingBackend, CallOptions, FileAppender, FileInfo, FileType, Handle } from './backend.js';
 import {
   checkHandle, checkType, errnoOf, ioError, label, notFound, partsOf, resolveRange, throwIfAborted,
 } from './handle.js';
@@ -27,7 +27,7 @@ const FOLDERS: Readonly<Record<Exclude<FileType, 'config'>, string>> = Object.fr
 const DIR_MODE = 0o700;
 const TEMP_MODE = 0o600;
 
-export function localBackend(root: string, opts: LocalOptions = {}): Backend {
+export function localBackend(root: string, opts: LocalOptions = {}): AppendingBackend {
   return new LocalBackend(resolve(root), opts.fileMode ?? 0o400, opts.random ?? cryptoRandom);
 }
 
@@ -36,7 +36,7 @@ function localTempName(path: string, random: Random): string {
   return `${path}-tmp-${random.bytes(8).toString('hex')}`;
 }
 
-class LocalBackend implements Backend {
+class LocalBackend implements AppendingBackend {
   readonly location: string;
   readonly #root: string;
   readonly #fileMode: number;
@@ -79,6 +79,21 @@ class LocalBackend implements Backend {
     await syncDir(dirname(path)).catch((err: unknown) => {
       throw ioError(err, what);
     });
+  }
+
+  /**
+   * Appenders write `data/<random>-tmp` (skipped by listings: not an id);
+   * commit renames it into data/XX/ on the same file system.
+   */
+  async openAppender(type: FileType, opts: CallOptions = {}): Promise<FileAppender> {
+    checkType(type);
+    if (type === 'config') throw fail('INVALID_ARGUMENT', 'config is written whole, not appended');
+    throwIfAborted(opts.signal, `open appender for ${type}`);
+    const temp = join(this.#root, FOLDERS[type], `${this.#random.bytes(8).toString('hex')}-tmp`);
+    const fh = await openNew(temp).catch((err: unknown) => {
+      throw ioError(err, `open appender for ${type}`);
+    });
+    return localAppender({ fh, temp, fileMode: this.#fileMode, finalPath: (h) => this.#path(h) });
   }
 
   /** Writes, protects and syncs the temp file, and always closes it. */
@@ -247,4 +262,47 @@ async function* listFolder(dir: string, signal: AbortSignal | undefined, what: s
 function emptyIfMissing(err: unknown): never[] {
   if (errnoOf(err) === 'ENOENT') return [];
   throw err;
+}
+
+interface AppenderParts {
+  readonly fh: FileHandle;
+  readonly temp: string;
+  readonly fileMode: number;
+  readonly finalPath: (h: Handle) => string;
+}
+
+function localAppender(o: AppenderParts): FileAppender {
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await o.fh.close();
+  };
+  return {
+    async append(data) {
+      await writeAll(o.fh, partsOf(data)).catch((err: unknown) => { throw ioError(err, 'append'); });
+    },
+    async commit(h, opts = {}) {
+      checkHandle(h);
+      const what = `save ${label(h)}`;
+      const path = o.finalPath(h);
+      try {
+        await o.fh.chmod(o.fileMode);
+        await o.fh.sync();
+        await close();
+        throwIfAborted(opts.signal, what);
+        await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
+        await rename(o.temp, path);
+        await syncDir(dirname(path));
+      } catch (err) {
+        await close().catch(() => undefined);
+        await unlink(o.temp).catch(() => undefined);
+        throw ioError(err, what);
+      }
+    },
+    async abort() {
+      await close().catch(() => undefined);
+      await unlink(o.temp).catch(() => undefined);
+    },
+  };
 }

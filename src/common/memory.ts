@@ -8,7 +8,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-type Collect = () => void;
+type Collect = (options?: { type: 'minor' | 'major' }) => void;
 
 let collect: Collect | undefined;
 
@@ -21,13 +21,21 @@ function collector(): Collect {
   return collect;
 }
 
-/** Counts bytes that became garbage and collects after every `everyBytes`. */
-export function createGarbageMeter(everyBytes = 16 * 1024 * 1024): (bytes: number) => void {
+/**
+ * Counts bytes that became garbage; collects the young generation after every
+ * `everyBytes` (buffers usually die young, and a scavenge costs about a
+ * millisecond) and the whole heap after every `majorEveryBytes`.
+ */
+export function createGarbageMeter(everyBytes = 16 * 1024 * 1024, majorEveryBytes = 256 * 1024 * 1024): (bytes: number) => void {
   let since = 0;
+  let sinceMajor = 0;
   return (bytes) => {
     since += bytes;
+    sinceMajor += bytes;
     if (since < everyBytes) return;
     since = 0;
-    collector()();
+    const major = sinceMajor >= majorEveryBytes;
+    if (major) sinceMajor = 0;
+    collector()({ type: major ? 'major' : 'minor' });
   };
 }

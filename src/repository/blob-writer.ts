@@ -1,8 +1,9 @@
 /**
  * Writes new blobs into packs (one packer per blob type, as v2 requires),
- * uploads finished packs with bounded concurrency and writes index files as
+ * stores finished packs with bounded concurrency and writes index files as
  * packs land, so a crash keeps what was stored findable for the next backup.
- * Order on storage is always: packs, then the index that lists them.
+ * Order on storage is always: packs, then the index that lists them. Packs
+ * held in memory (backends that cannot append) allow fewer stores in flight.
  */
 import type { Id } from '../common/ids.js';
 import { createGarbageMeter } from '../common/memory.js';
@@ -12,11 +13,13 @@ import type { BlobType } from '../format/pack.js';
 import { encodeIndex } from '../format/index-file.js';
 import type { IndexPack } from '../format/index-file.js';
 import { createPacker, DEFAULT_PACK_SIZE, type FinishedPack, type Packer, type SealedBlob } from './packer.js';
+import { openPackOutput } from './pack-output.js';
 import { sealBlob, type SealOptions } from './blob-codec.js';
 import type { Repository } from './repository.js';
 
 export interface BlobWriterOptions {
   readonly packSize?: number;
+  /** Packs being stored at once: default 1 when packs are held in memory, 4 when appended to disk. */
   readonly uploads?: number;
   /** Write an index file after this many packs … */
   readonly indexEveryPacks?: number;
@@ -55,7 +58,7 @@ class BlobWriterImpl implements BlobWriter {
   readonly #repo: Repository;
   readonly #seal: SealOptions;
   readonly #packSize: number;
-  readonly #maxUploads: number;
+  readonly #uploadsOption: number | undefined;
   readonly #indexEveryPacks: number;
   readonly #indexEveryNs: bigint;
   readonly #call: CallOptions;
@@ -72,7 +75,7 @@ class BlobWriterImpl implements BlobWriter {
     this.#repo = repo;
     this.#seal = seal;
     this.#packSize = opts.packSize ?? DEFAULT_PACK_SIZE;
-    this.#maxUploads = opts.uploads ?? 1;
+    this.#uploadsOption = opts.uploads;
     this.#indexEveryPacks = opts.indexEveryPacks ?? 8;
     this.#indexEveryNs = opts.indexEveryNs ?? 15_000_000_000n;
     this.#call = opts.signal === undefined ? {} : { signal: opts.signal };
@@ -90,10 +93,10 @@ class BlobWriterImpl implements BlobWriter {
     this.#throwIfFailed();
     if (this.has(blob.type, blob.id)) return;
     this.#pending[blob.type].add(blob.id);
-    let packer = this.#packerFor(blob.type);
+    let packer = await this.#packerFor(blob.type);
     if (packer.count > 0 && packer.wouldOverflowHeader(blob)) {
       await this.#finishPacker(blob.type);
-      packer = this.#packerFor(blob.type);
+      packer = await this.#packerFor(blob.type);
     }
     packer.add(blob);
     if (blob.type === 'data') this.#stats.dataBlobs++;
@@ -120,24 +123,34 @@ class BlobWriterImpl implements BlobWriter {
     return { ...this.#stats };
   }
 
-  #packerFor(type: BlobType): Packer {
-    return (this.#packers[type] ??= createPacker(type));
+  async #packerFor(type: BlobType): Promise<Packer> {
+    const existing = this.#packers[type];
+    if (existing !== undefined) return existing;
+    const output = await openPackOutput(this.#repo.backend, this.#call);
+    const raced = this.#packers[type];
+    if (raced !== undefined) {
+      // Another caller opened one while we waited: use theirs, drop ours.
+      await output.discard();
+      return raced;
+    }
+    return (this.#packers[type] = createPacker(type, output));
   }
 
   async #finishPacker(type: BlobType): Promise<void> {
     const packer = this.#packers[type];
     if (packer === undefined || packer.count === 0) return;
     delete this.#packers[type];
-    while (this.#uploads.size >= this.#maxUploads) await Promise.race(this.#uploads);
-    this.#throwIfFailed();
     const pack = packer.finish(this.#seal.key, this.#random);
+    const limit = this.#uploadsOption ?? (pack.output.buffered ? 1 : 4);
+    while (this.#uploads.size >= limit) await Promise.race(this.#uploads);
+    this.#throwIfFailed();
     const upload = this.#upload(pack).catch((err: unknown) => { this.#failure ??= err; });
     this.#uploads.add(upload);
     void upload.finally(() => this.#uploads.delete(upload));
   }
 
   async #upload(pack: FinishedPack): Promise<void> {
-    await this.#repo.backend.save({ type: 'data', name: pack.id }, pack.parts, this.#call);
+    await pack.output.complete({ type: 'data', name: pack.id }, this.#call);
     this.#garbage(pack.size);
     const entry: IndexPack = { id: pack.id, blobs: pack.blobs };
     this.#repo.index.addPack(entry);

@@ -1,13 +1,15 @@
 /**
  * A packer collects sealed blobs of one type into a pack file: the blobs back
- * to back, then the sealed header, then the header length. The pack id is
- * hashed as blobs arrive, so finishing costs only the header.
+ * to back, then the sealed header, then the header length. Bytes go to a
+ * PackOutput as they arrive and the pack id is hashed on the way, so
+ * finishing costs only the header.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { fail } from '../common/errors.js';
 import type { Id } from '../common/ids.js';
 import type { Random } from '../common/clock.js';
 import { open, sealRandom, type MasterKey } from '../format/crypto.js';
+import type { PackOutput } from './pack-output.js';
 import { decodePackHeader, encodePackHeader, packHeaderEntrySize, MAX_HEADER_SIZE, type BlobType, type PackedBlob } from '../format/pack.js';
 
 /** restic's default --pack-size: a pack is closed once it reaches this size. */
@@ -24,9 +26,10 @@ export interface SealedBlob {
 
 export interface FinishedPack {
   readonly id: Id;
-  readonly parts: readonly Uint8Array[];
   readonly size: number;
   readonly blobs: readonly PackedBlob[];
+  /** Holds every byte of the pack; complete() it under the pack id. */
+  readonly output: PackOutput;
 }
 
 export interface Packer {
@@ -40,9 +43,8 @@ export interface Packer {
   finish(key: MasterKey, random: Random): FinishedPack;
 }
 
-export function createPacker(type: BlobType): Packer {
+export function createPacker(type: BlobType, output: PackOutput): Packer {
   const hash: Hash = createHash('sha256');
-  const parts: Uint8Array[] = [];
   const blobs: PackedBlob[] = [];
   let size = 0;
   let headerSize = 0;
@@ -58,7 +60,7 @@ export function createPacker(type: BlobType): Packer {
       if (blob.type !== type) throw fail('INTERNAL', `a ${blob.type} blob cannot go into a ${type} pack`);
       const entry: PackedBlob = { type, id: blob.id, offset: size, length: blob.sealed.length, ...lengthField(blob) };
       blobs.push(entry);
-      parts.push(blob.sealed);
+      output.write(blob.sealed);
       hash.update(blob.sealed);
       size += blob.sealed.length;
       headerSize += packHeaderEntrySize(entry);
@@ -70,8 +72,9 @@ export function createPacker(type: BlobType): Packer {
       const tail = Buffer.alloc(4);
       tail.writeUInt32LE(header.length, 0);
       hash.update(header).update(tail);
-      parts.push(header, tail);
-      return { id: hash.digest('hex'), parts, size: size + header.length + 4, blobs };
+      output.write(header);
+      output.write(tail);
+      return { id: hash.digest('hex'), size: size + header.length + 4, blobs, output };
     },
   };
 }

@@ -104,7 +104,7 @@ async function runBackup(repo: Repository, opts: BackupOptions, paths: string[])
   const pool = createChunkPool({
     writer,
     workers: opts.workers ?? 2,
-    init: { key: repo.key, version: repo.config.version, compression, tables: tablesToTransfer(chunkerTables(repo.config.chunkerPolynomial)), known: knownDataBlobs(repo).buffer, maxOutstanding: 2 },
+    init: { key: repo.key, version: repo.config.version, compression, tables: tablesToTransfer(chunkerTables(repo.config.chunkerPolynomial)), known: knownDataBlobs(repo).buffer, maxOutstanding: 12 },
     onBytes: (n) => { progress.state.bytesDone += n; progress.state.bytesStored = writer.stats().storedBytes; progress.changed(); },
   });
   try {

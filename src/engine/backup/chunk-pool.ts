@@ -16,8 +16,12 @@ export interface StoredContent {
 }
 
 export interface ChunkPool {
-  /** Chunks and stores one file; rejects with SOURCE_UNREADABLE when it cannot be read. */
-  storeFile(path: Buffer): Promise<StoredContent>;
+  /**
+   * Hands one file to a worker, waiting while all are busy (the walk's
+   * backpressure). `result` settles when the file is chunked and its new
+   * blobs queued; it rejects with SOURCE_UNREADABLE when the file cannot be read.
+   */
+  submitFile(path: Buffer, sizeHint?: number): Promise<{ readonly result: Promise<StoredContent> }>;
   /** Chunks and stores a byte stream (e.g. a database dump on stdin). */
   storeStream(stream: AsyncIterable<Uint8Array>): Promise<StoredContent>;
   /** Resolves once every chunk claimed by an ended task is in the blob writer. */
@@ -27,15 +31,16 @@ export interface ChunkPool {
 
 export interface ChunkPoolOptions {
   readonly writer: BlobWriter;
-  readonly init: Omit<WorkerInit, 'index'>;
+  readonly init: Omit<WorkerInit, 'index' | 'load'>;
   readonly workers: number;
-  /** Tasks queued per worker before storeFile waits (keeps the walk from running far ahead). */
+  /** Tasks queued per worker before submitFile waits (keeps the walk from running far ahead). */
   readonly tasksPerWorker?: number;
   /** Called with the plaintext size of every chunk read. */
   readonly onBytes?: (n: number) => void;
 }
 
 interface Pending {
+  readonly bytes: number;
   resolve(c: StoredContent): void;
   reject(err: unknown): void;
   credit?: () => void;
@@ -44,10 +49,14 @@ interface Pending {
 interface PoolWorker {
   readonly thread: Worker;
   inFlight: number;
+  /** Bytes of the files queued on this worker, as far as known when they were sent. */
+  queuedBytes: number;
   chain: Promise<void>;
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
+/** A worker with this much queued takes no more files: they would wait behind a large one. */
+const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 
 export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
   const perWorker = o.tasksPerWorker ?? 16;
@@ -81,6 +90,7 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
       const p = pending.get(msg.task);
       pending.delete(msg.task);
       w.inFlight--;
+      w.queuedBytes -= p?.bytes ?? 0;
       claimed += msg.claimed;
       slotWaiters.shift()?.();
       if (msg.kind === 'done') {
@@ -99,9 +109,11 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
     settled?.();
   };
 
-  const workers: PoolWorker[] = Array.from({ length: Math.max(1, o.workers) }, (_, index) => {
-    const thread = new Worker(WORKER_URL, { workerData: { ...o.init, index } });
-    const w: PoolWorker = { thread, inFlight: 0, chain: Promise.resolve() };
+  const count = Math.max(1, o.workers);
+  const load = new SharedArrayBuffer(8 * count);
+  const workers: PoolWorker[] = Array.from({ length: count }, (_, index) => {
+    const thread = new Worker(WORKER_URL, { workerData: { ...o.init, index, load } });
+    const w: PoolWorker = { thread, inFlight: 0, queuedBytes: 0, chain: Promise.resolve() };
     thread.on('message', (msg: FromWorker) => onMessage(w, msg));
     thread.on('error', (err) => fatal(fail('INTERNAL', `chunk worker crashed: ${err.message}`, { cause: err })));
     return w;
@@ -109,33 +121,37 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
 
   connectRing(workers.map((w) => w.thread));
 
-  const acquire = async (): Promise<PoolWorker> => {
+  /** The worker with the least queued bytes, so small files do not wait behind a large one. */
+  const acquire = async (bytes: number): Promise<PoolWorker> => {
     for (;;) {
       if (broken !== undefined) throw broken;
-      const w = workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
-      if (w.inFlight < perWorker) {
+      const open = workers.filter((w) => w.inFlight === 0 || (w.inFlight < perWorker && w.queuedBytes < MAX_QUEUED_BYTES));
+      if (open.length > 0) {
+        const w = open.reduce((a, b) => (b.queuedBytes < a.queuedBytes ? b : a));
         w.inFlight++;
+        w.queuedBytes += bytes;
         return w;
       }
       await new Promise<void>((r) => slotWaiters.push(r));
     }
   };
 
-  const start = async (msgFor: (task: number) => ToWorker): Promise<{ task: number; w: PoolWorker; done: Promise<StoredContent> }> => {
-    const w = await acquire();
+  const start = async (bytes: number, msgFor: (task: number) => ToWorker): Promise<{ task: number; w: PoolWorker; done: Promise<StoredContent> }> => {
+    const w = await acquire(bytes);
     const task = nextTask++;
-    const done = new Promise<StoredContent>((resolve, reject) => pending.set(task, { resolve, reject }));
+    const done = new Promise<StoredContent>((resolve, reject) => pending.set(task, { bytes, resolve, reject }));
     send(w, msgFor(task));
     return { task, w, done };
   };
 
   return {
-    async storeFile(path) {
-      const { done } = await start((task) => ({ kind: 'file', task, path }));
-      return done;
+    async submitFile(path, sizeHint = 0) {
+      const { done } = await start(sizeHint, (task) => ({ kind: 'file', task, path }));
+      done.catch(() => undefined); // the caller awaits it later; never an unhandled rejection
+      return { result: done };
     },
     async storeStream(stream) {
-      const { task, w, done } = await start((t) => ({ kind: 'stream-open', task: t }));
+      const { task, w, done } = await start(Number.MAX_SAFE_INTEGER, (t) => ({ kind: 'stream-open', task: t }));
       await pumpStream(stream, pending.get(task)!, (data) => send(w, { kind: 'stream-data', task, data }, [data.buffer as ArrayBuffer]));
       send(w, { kind: 'stream-end', task });
       return done;

@@ -50,9 +50,19 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
   };
 
   let toPartner: MessagePort | undefined;
+  const load = new Int32Array(init.load);
+  const partner = (init.index + 1) % (load.length / 2);
+  const CHUNKING = 0;
+  const WAITING = 1;
+  const MAX_PARTNER_QUEUE = 4;
+
+  /** Hand a chunk over only to a partner that has nothing better to do. */
+  const partnerIsFree = (): boolean =>
+    toPartner !== undefined && Atomics.load(load, 2 * partner + CHUNKING) === 0 && Atomics.load(load, 2 * partner + WAITING) < MAX_PARTNER_QUEUE;
 
   /** Seals a claimed chunk and hands it to the main thread (on behalf of its owner). */
   const sealFor = (r: SealRequest): void => {
+    if (r.owner !== init.index) Atomics.sub(load, 2 * init.index + WAITING, 1);
     const blob = sealBlob(seal, 'data', r.chunk, r.id);
     const sealed = ownBuffer(blob.sealed);
     const extra = blob.uncompressedLength === undefined ? {} : { uncompressedLength: blob.uncompressedLength };
@@ -67,13 +77,14 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
     if (known.claim(digest)) {
       claimedSoFar.n++;
       outstanding++;
-      if (toPartner === undefined) {
+      if (!partnerIsFree()) {
         sealFor({ owner: init.index, task, id, chunk });
       } else {
         const copy = new Uint8Array(new ArrayBuffer(chunk.length));
         copy.set(chunk);
         const req: SealRequest = { owner: init.index, task, id, chunk: copy };
-        toPartner.postMessage(req, [copy.buffer]);
+        Atomics.add(load, 2 * partner + WAITING, 1);
+        toPartner!.postMessage(req, [copy.buffer]);
       }
     }
     return id;
@@ -88,6 +99,7 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
       size += chunk.length;
       post({ kind: 'progress', bytes: chunk.length });
     };
+    Atomics.store(load, 2 * init.index + CHUNKING, 1);
     try {
       await feed(emit);
       assembler.end(emit);
@@ -96,6 +108,8 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
       // Chunks already claimed are still sealed and stored: other files may use them.
       assembler.end(() => undefined);
       post({ kind: 'failed', task, message: errorMessage(err), claimed: claimed.n, ...errnoOf(err) });
+    } finally {
+      if (queue.length === 0) Atomics.store(load, 2 * init.index + CHUNKING, 0);
     }
   };
 

@@ -25,6 +25,8 @@ export interface WorkerInit {
   readonly known: SharedArrayBuffer;
   /** Claimed chunks a worker may have unacknowledged (bounds memory). */
   readonly maxOutstanding: number;
+  /** Per worker [chunking now (0|1), seal requests waiting] as Int32 pairs, shared by all workers. */
+  readonly load: SharedArrayBuffer;
 }
 
 /** A chunk to seal, sent from a chunking worker to its partner. */

@@ -1,8 +1,10 @@
 /**
  * Counts files and bytes ahead of the backup so progress can show totals and
- * an ETA. It only reads metadata and runs concurrently with the backup.
+ * an ETA. It only reads metadata, synchronously (fast on local disks), one
+ * directory per event-loop turn so the backup it runs beside keeps moving.
  */
-import { lstat, readdir } from 'node:fs/promises';
+import { lstatSync, readdirSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { joinBytes } from '../fs-path.js';
 import type { ExcludeMatcher } from './exclude.js';
 
@@ -13,22 +15,34 @@ export interface ScanTotals {
 
 export async function scanTotals(paths: readonly string[], excluded: ExcludeMatcher, signal?: AbortSignal): Promise<ScanTotals> {
   const totals: ScanTotals = { files: 0, bytes: 0 };
-  for (const p of paths) await scanPath(Buffer.from(p), excluded, totals, signal);
+  const dirs: Buffer[] = [];
+  for (const p of paths) visit(Buffer.from(p), totals, dirs);
+  while (dirs.length > 0) {
+    signal?.throwIfAborted();
+    const dir = dirs.pop()!;
+    for (const name of readNames(dir)) {
+      const child = joinBytes(dir, name);
+      if (!excluded(child.toString())) visit(child, totals, dirs);
+    }
+    await nextTurn();
+  }
   return totals;
 }
 
-async function scanPath(path: Buffer, excluded: ExcludeMatcher, totals: ScanTotals, signal?: AbortSignal): Promise<void> {
-  signal?.throwIfAborted();
-  const st = await lstat(path).catch(() => undefined);
+function visit(path: Buffer, totals: ScanTotals, dirs: Buffer[]): void {
+  const st = lstatSync(path, { throwIfNoEntry: false });
   if (st === undefined) return;
-  if (st.isDirectory()) {
-    const names = await readdir(path, { encoding: 'buffer' }).catch(() => [] as Buffer[]);
-    for (const name of names) {
-      const child = joinBytes(path, name);
-      if (!excluded(child.toString())) await scanPath(child, excluded, totals, signal);
-    }
-  } else if (st.isFile() || st.isBlockDevice()) {
+  if (st.isDirectory()) dirs.push(path);
+  else if (st.isFile()) {
     totals.files++;
     totals.bytes += st.size;
+  }
+}
+
+function readNames(dir: Buffer): Buffer[] {
+  try {
+    return readdirSync(dir, { encoding: 'buffer' });
+  } catch {
+    return []; // the backup itself reports unreadable directories
   }
 }

@@ -2,12 +2,13 @@
  * Builds the snapshot's trees. Each backup path keeps its absolute location:
  * the root tree holds its first component, and every directory on the way
  * down is stored with its real metadata (restic's layout). Inside a target,
- * directories are walked in name order; files go to the chunk pool and are
- * awaited only when their directory's tree is written, so many files are in
- * flight at once while the walk goes on.
+ * directories are walked depth-first in name order, but nothing waits for a
+ * directory to be finished: files go to the chunk pool, and each directory's
+ * tree is written as soon as its entries are, so the pool never drains at a
+ * directory boundary. Metadata calls are synchronous: a local lstat takes
+ * microseconds, a round trip through the thread pool many times that.
  */
-import { lstat, readdir, readlink } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
 import { errorMessage, fail, isHoldfastError } from '../../common/errors.js';
 import type { Id } from '../../common/ids.js';
 import { encodeTree, sortNodes, type TreeNode } from '../../format/tree.js';
@@ -87,27 +88,31 @@ export function createTreeSaver(d: TreeSaverDeps): TreeSaver {
     return map;
   };
 
-  const statOrReport = async (path: Buffer): Promise<BigIntStats | undefined> => {
+  const statOrReport = (path: Buffer): BigIntStats | undefined => {
     try {
-      return await lstat(path, { bigint: true });
+      return lstatSync(path, { bigint: true });
     } catch (err) {
       report(path, err);
       return undefined;
     }
   };
 
-  /** A file's content: reused from the parent when unchanged, else chunked by the pool. */
-  const fileContent = (path: Buffer, node: TreeNode, prev: TreeNode | undefined): Promise<TreeNode | undefined> => {
+  /**
+   * A file's content: reused from the parent when unchanged, else chunked by
+   * the pool. Awaiting this waits for a free worker, not for the content.
+   */
+  const fileContent = async (path: Buffer, node: TreeNode, prev: TreeNode | undefined): Promise<{ node: Promise<TreeNode | undefined> }> => {
     if (!d.force && unchangedSince(prev, node) && prev!.content!.every((id) => d.writer.has('data', id))) {
       counts.filesUnmodified++;
       node.content = prev!.content;
       d.progress.state.filesDone++;
       d.progress.state.bytesDone += Number(node.size ?? 0n);
-      return Promise.resolve(node);
+      return { node: Promise.resolve(node) };
     }
     if (prev === undefined) counts.filesNew++;
     else counts.filesChanged++;
-    return d.pool.storeFile(path).then((c) => {
+    const { result } = await d.pool.submitFile(path, Number(node.size ?? 0n));
+    return { node: handled(result.then((c) => {
       node.content = [...c.ids];
       node.size = BigInt(c.size);
       d.progress.state.filesDone++;
@@ -116,31 +121,30 @@ export function createTreeSaver(d: TreeSaverDeps): TreeSaver {
       if (!isHoldfastError(err, 'SOURCE_UNREADABLE')) throw err;
       report(path, err);
       return undefined;
-    });
+    })) };
   };
 
-  /** Wrapped so that awaiting the walk step does not also await the file's content. */
+  /** Wrapped so that awaiting the walk step does not also await the file's content or the subtree. */
   const entryNode = async (path: Buffer, name: Buffer, prev: TreeNode | undefined): Promise<{ node: Promise<TreeNode | undefined> } | undefined> => {
-    const st = await statOrReport(path);
+    const st = statOrReport(path);
     if (st === undefined) return undefined;
     const node = nodeFromStat(name, st, d.accounts);
-    if (node.type === 'file') return { node: fileContent(path, node, prev) };
+    if (node.type === 'file') return fileContent(path, node, prev);
     if (node.type === 'dir') {
-      const subtree = await saveDir(path, prev?.type === 'dir' ? prev.subtree : undefined);
-      if (subtree === undefined) return undefined;
-      node.subtree = subtree;
-    } else if (node.type === 'symlink') {
-      node.linktarget = await readlink(path, { encoding: 'buffer' });
+      const sub = await walkDir(path, prev?.type === 'dir' ? prev.subtree : undefined);
+      if (sub === undefined) return undefined;
+      return { node: handled(sub.tree.then((id) => (id === undefined ? undefined : Object.assign(node, { subtree: id })))) };
     }
+    if (node.type === 'symlink') node.linktarget = readlinkSync(path, { encoding: 'buffer' });
     return { node: Promise.resolve(node) };
   };
 
-  /** Walks one real directory; undefined when it cannot be read (reported). */
-  const saveDir = async (path: Buffer, parentTree: Id | undefined): Promise<Id | undefined> => {
+  /** Walks one real directory; undefined when it cannot be read (reported). Its tree is written later. */
+  const walkDir = async (path: Buffer, parentTree: Id | undefined): Promise<{ tree: Promise<Id | undefined> } | undefined> => {
     d.signal?.throwIfAborted();
     let names: Buffer[];
     try {
-      names = await readdir(path, { encoding: 'buffer' });
+      names = readdirSync(path, { encoding: 'buffer' });
     } catch (err) {
       report(path, err);
       return undefined;
@@ -153,12 +157,18 @@ export function createTreeSaver(d: TreeSaverDeps): TreeSaver {
       const entry = await entryNode(child, name, prev.get(name.toString('latin1')));
       if (entry !== undefined) pending.push(entry.node);
     }
+    return { tree: handled(finishDir(pending)) };
+  };
+
+  const finishDir = async (pending: Promise<TreeNode | undefined>[]): Promise<Id> => {
     const nodes = (await Promise.all(pending)).filter((n): n is TreeNode => n !== undefined);
     counts.dirs++;
     d.progress.state.dirsDone++;
     d.progress.changed();
     return saveTree(nodes);
   };
+
+  const saveDir = async (path: Buffer, parentTree: Id | undefined): Promise<Id | undefined> => (await walkDir(path, parentTree))?.tree;
 
   /** Saves the directories leading to the targets, then the targets. */
   const savePathNode = async (path: string, pn: PathNode, parentTree: Id | undefined): Promise<Id> => {
@@ -174,9 +184,9 @@ export function createTreeSaver(d: TreeSaverDeps): TreeSaver {
   };
 
   const targetNode = async (path: Buffer, name: Buffer, prev: TreeNode | undefined): Promise<TreeNode | undefined> => {
-    const st = await statOrReport(path);
+    const st = statOrReport(path);
     if (st === undefined) return undefined;
-    if (st.isBlockDevice()) return blockDeviceNode(path, name, st, prev);
+    if (st.isBlockDevice()) return (await blockDeviceNode(path, name, st, prev)).node;
     return (await entryNode(path, name, prev))?.node;
   };
 
@@ -185,7 +195,7 @@ export function createTreeSaver(d: TreeSaverDeps): TreeSaver {
    * regular file. Its lstat size is 0, so the parent's node never matches and
    * the device is always re-read: its mtime says nothing about its blocks.
    */
-  const blockDeviceNode = (path: Buffer, name: Buffer, st: BigIntStats, prev: TreeNode | undefined): Promise<TreeNode | undefined> => {
+  const blockDeviceNode = (path: Buffer, name: Buffer, st: BigIntStats, prev: TreeNode | undefined): Promise<{ node: Promise<TreeNode | undefined> }> => {
     const node = nodeFromStat(name, st, d.accounts);
     node.type = 'file';
     node.mode = (node.mode ?? 0) & 0o777;
@@ -195,7 +205,7 @@ export function createTreeSaver(d: TreeSaverDeps): TreeSaver {
   };
 
   const viaNode = async (path: Buffer, pn: PathNode, prev: TreeNode | undefined): Promise<TreeNode | undefined> => {
-    const st = await statOrReport(path);
+    const st = statOrReport(path);
     if (st === undefined) return undefined;
     if (!st.isDirectory()) throw fail('INVALID_ARGUMENT', `${displayPath(path)} is not a directory`);
     const node = nodeFromStat(Buffer.from(splitAbsolute(path.toString()).at(-1) ?? ''), st, d.accounts);
@@ -221,6 +231,16 @@ export function createTreeSaver(d: TreeSaverDeps): TreeSaver {
     counts: () => ({ ...counts }),
     errors: () => [...errors],
   };
+}
+
+/**
+ * Marks a promise as handled now (its rejection is still seen by whoever
+ * awaits it later), so a failure before the directory is finished cannot
+ * crash the process as an unhandled rejection.
+ */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }
 
 function buildPathTree(paths: readonly string[]): PathNode {

@@ -1,0 +1,69 @@
+/**
+ * Where a pack's bytes go while it is being built. On a backend that can
+ * append (local disk) each blob is written out as it arrives, so packs cost
+ * no memory and finishing one is only fsync + rename; elsewhere the blobs are
+ * kept in memory and saved whole when the pack is complete.
+ */
+import type { AppendingBackend, Backend, CallOptions, FileAppender, Handle } from '../backend/backend.js';
+import { canAppend } from '../backend/backend.js';
+
+export interface PackOutput {
+  /** Queues bytes in order; failures surface at complete(). */
+  write(part: Uint8Array): void;
+  /** Stores everything written under h. */
+  complete(h: Handle, opts?: CallOptions): Promise<void>;
+  /** Drops what was written. */
+  discard(): Promise<void>;
+  /** Whether this output keeps the pack's bytes in memory until complete(). */
+  readonly buffered: boolean;
+}
+
+export async function openPackOutput(backend: Backend, opts: CallOptions = {}): Promise<PackOutput> {
+  return canAppend(backend) ? appendingOutput(await backend.openAppender('data', opts)) : bufferedOutput(backend);
+}
+
+function bufferedOutput(backend: Backend): PackOutput {
+  const parts: Uint8Array[] = [];
+  return {
+    buffered: true,
+    write: (part) => { parts.push(part); },
+    complete: (h, opts) => backend.save(h, parts, opts),
+    discard: async () => { parts.length = 0; },
+  };
+}
+
+/** Parts queued while a write is running go out together in the next writev. */
+function appendingOutput(appender: FileAppender): PackOutput {
+  let queued: Uint8Array[] = [];
+  let writing: Promise<void> | undefined;
+  let failure: unknown;
+  const drain = async (): Promise<void> => {
+    while (queued.length > 0 && failure === undefined) {
+      const parts = queued;
+      queued = [];
+      await appender.append(parts).catch((err: unknown) => { failure ??= err; });
+    }
+    writing = undefined;
+  };
+  return {
+    buffered: false,
+    write(part) {
+      queued.push(part);
+      writing ??= drain();
+    },
+    async complete(h, opts) {
+      await writing;
+      if (failure !== undefined) {
+        await appender.abort();
+        throw failure;
+      }
+      await appender.commit(h, opts);
+    },
+    async discard() {
+      await writing;
+      await appender.abort();
+    },
+  };
+}
+
+export type { AppendingBackend };
