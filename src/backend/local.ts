@@ -82,14 +82,14 @@ class LocalBackend implements AppendingBackend {
   }
 
   /**
-   * Appenders write `data/<random>-tmp` (skipped by listings: not an id);
+   * Appenders write `data/pack-tmp-<random>` (skipped by listings: not an id);
    * commit renames it into data/XX/ on the same file system.
    */
   async openAppender(type: FileType, opts: CallOptions = {}): Promise<FileAppender> {
     checkType(type);
     if (type === 'config') throw fail('INVALID_ARGUMENT', 'config is written whole, not appended');
     throwIfAborted(opts.signal, `open appender for ${type}`);
-    const temp = join(this.#root, FOLDERS[type], `${this.#random.bytes(8).toString('hex')}-tmp`);
+    const temp = join(this.#root, FOLDERS[type], `pack-tmp-${this.#random.bytes(8).toString('hex')}`);
     const fh = await openNew(temp).catch((err: unknown) => {
       throw ioError(err, `open appender for ${type}`);
     });

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { lstat, mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,10 @@ import { fileURLToPath } from 'node:url';
 export const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const HOLDFAST_BIN = join(PROJECT_ROOT, 'bin', 'holdfast');
 export const RESTIC_BIN = '/usr/bin/restic';
+/** Without restic these tests skip with this message, except in CI (HOLDFAST_REQUIRE_SERVICES=1), where they fail. */
+export const NO_RESTIC: string | false = existsSync(RESTIC_BIN) || process.env['HOLDFAST_REQUIRE_SERVICES'] === '1'
+  ? false
+  : 'restic is not installed (apt-get install restic); the interop tests need it';
 export const PASSWORD = 'acceptance-password';
 
 // ---------------------------------------------------------------- scratch

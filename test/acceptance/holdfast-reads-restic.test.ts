@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildFixtureTree } from './fixture-tree.js';
-import {
+import { NO_RESTIC,
   ANY_MTIME, asRestic014Stores, captureTree, compareTrees, explain, holdfast, jsonLines, ok, restic, scratchDir, summaryOf,
   type Scratch, type Tree,
 } from './helpers.js';
@@ -42,7 +42,7 @@ const VARIANTS: readonly Variant[] = [
   { name: 'format v1', init: ['--repository-version', '1'], backup: [] },
 ];
 
-describe('Holdfast reads repositories restic 0.14 wrote', () => {
+describe('Holdfast reads repositories restic 0.14 wrote', { skip: NO_RESTIC }, () => {
   let scratch: Scratch;
   let src: string;
   let expected: Tree;

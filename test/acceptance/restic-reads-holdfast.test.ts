@@ -10,14 +10,14 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AWKWARD_NAMES, buildFixtureTree } from './fixture-tree.js';
-import {
+import { NO_RESTIC,
   ANY_MTIME, asRestic014Stores, captureTree, compareTrees, explain, hardlinkGroups, holdfast, jsonLines, ok, restic, scratchDir, summaryOf,
   type Scratch, type Tree,
 } from './helpers.js';
 
 const MiB = 1 << 20;
 
-describe('restic 0.14 reads a repository Holdfast wrote', () => {
+describe('restic 0.14 reads a repository Holdfast wrote', { skip: NO_RESTIC }, () => {
   let scratch: Scratch;
   let src: string;
   let repo: string;

@@ -8,6 +8,7 @@
 import { link, mkdir, open, rm, symlink, truncate } from 'node:fs/promises';
 import { errorMessage } from '../../common/errors.js';
 import { mapLimit } from '../../common/concurrency.js';
+import { createGarbageMeter } from '../../common/memory.js';
 import type { Id } from '../../common/ids.js';
 import type { Repository } from '../../repository/repository.js';
 import { withLock } from '../../repository/lock.js';
@@ -73,7 +74,8 @@ async function executePlan(repo: Repository, plan: RestorePlan, pool: PackPool, 
     opts.onProgress?.(progress);
   };
   await mapLimit(plan.files.filter((f) => f.blobs.length === 0), 8, finishFile);
-  await mapLimit(packJobs(repo.index, plan.files), 3, (job) => runPackJob(repo, pool, job, { remaining, finishFile, note, progress, opts }));
+  const garbage = createGarbageMeter();
+  await mapLimit(packJobs(repo.index, plan.files), 2, (job) => runPackJob(repo, pool, job, { remaining, finishFile, note, progress, opts, garbage }));
   for (const h of plan.hardlinks) await guarded(h.path, note, () => makeHardlink(h.existing, h.path));
   for (const s of plan.symlinks) await guarded(s.path, note, () => applyMetadata(s.path, s.node, meta));
   for (const d of [...plan.dirs].reverse()) if (d.node !== undefined) await guarded(d.path, note, () => applyMetadata(d.path, d.node!, meta));
@@ -86,6 +88,8 @@ interface JobContext {
   readonly note: (path: Buffer, err: unknown) => void;
   readonly progress: RestoreProgress;
   readonly opts: RestoreOptions;
+  /** Loaded packs and plaintexts are dead once written: collect them promptly. */
+  readonly garbage: (bytes: number) => void;
 }
 
 async function runPackJob(repo: Repository, pool: PackPool, job: PackJob, c: JobContext): Promise<void> {
@@ -102,6 +106,7 @@ async function runPackJob(repo: Repository, pool: PackPool, job: PackJob, c: Job
       if (left === 0) await c.finishFile(use.file);
     }
   }
+  c.garbage(data.length + opened.reduce((n, b) => n + (b.plaintext?.length ?? 0), 0));
   c.opts.onProgress?.(c.progress);
 }
 

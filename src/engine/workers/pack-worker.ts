@@ -1,6 +1,7 @@
 /** Worker thread entry for pack tasks (see pack-protocol.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage, fail } from '../../common/errors.js';
+import { createGarbageMeter } from '../../common/memory.js';
 import type { MasterKey } from '../../format/crypto.js';
 import { openBlobs, verifyPack } from './pack-work.js';
 import type { PackResult, PackTask, PackWorkerInit } from './pack-protocol.js';
@@ -8,6 +9,7 @@ import type { PackResult, PackTask, PackWorkerInit } from './pack-protocol.js';
 const port = parentPort;
 if (port === null) throw fail('INTERNAL', 'the pack worker must run in a worker thread');
 const init = workerData as PackWorkerInit;
+const garbage = createGarbageMeter();
 const key: MasterKey = { encrypt: Buffer.from(init.key.encrypt), macK: Buffer.from(init.key.macK), macR: Buffer.from(init.key.macR) };
 
 port.on('message', (task: PackTask | { kind: 'stop' }) => {
@@ -26,4 +28,5 @@ port.on('message', (task: PackTask | { kind: 'stop' }) => {
     result = { kind: 'error', job: task.job, message: errorMessage(err) };
   }
   port.postMessage(result, transfer);
+  garbage(task.data.length * 2);
 });
