@@ -1,7 +1,8 @@
 /**
  * Groups the blobs a restore needs by pack and cuts each pack into ranges to
  * read: blobs closer than MAX_GAP are read together, so one read serves many
- * blobs without pulling in large unused stretches.
+ * blobs without pulling in large unused stretches, and a range stops growing
+ * at MAX_RANGE, which bounds the memory one job holds (its blobs decompressed).
  */
 import type { Id } from '../../common/ids.js';
 import type { MasterIndex } from '../../repository/master-index.js';
@@ -9,6 +10,7 @@ import type { BlobInRange } from '../workers/pack-protocol.js';
 import type { PlannedFile } from './plan.js';
 
 const MAX_GAP = 1024 * 1024;
+const MAX_RANGE = 4 * 1024 * 1024;
 
 export interface BlobUse {
   readonly file: PlannedFile;
@@ -60,7 +62,7 @@ function rangesOf(packId: Id, blobs: Needed[]): PackJob[] {
   const jobs: PackJob[] = [];
   let current: PackJob | undefined;
   for (const b of blobs) {
-    if (current === undefined || b.offset - current.end > MAX_GAP) {
+    if (current === undefined || b.offset - current.end > MAX_GAP || b.offset + b.length - current.start > MAX_RANGE) {
       current = { packId, start: b.offset, end: b.offset, blobs: [] };
       jobs.push(current);
     }
