@@ -5,7 +5,7 @@
  * to all places that use it. All-zero blobs are skipped, leaving holes, so
  * sparse files stay sparse. Metadata goes on last, directories deepest first.
  */
-import { link, mkdir, open, rm, symlink, truncate } from 'node:fs/promises';
+import { link, mkdir, rm, symlink } from 'node:fs/promises';
 import { errorMessage } from '../../common/errors.js';
 import { mapLimit } from '../../common/concurrency.js';
 import { createGarbageMeter } from '../../common/memory.js';
@@ -18,6 +18,7 @@ import { displayPath } from '../fs-path.js';
 import { applyMetadata, type MetadataOptions } from './metadata.js';
 import { planRestore, type PlannedFile, type RestorePlan } from './plan.js';
 import { packJobs, type PackJob } from './pack-jobs.js';
+import { createOpenFiles, type OpenFiles } from './open-files.js';
 
 export interface RestoreOptions {
   readonly snapshot: string;
@@ -66,16 +67,22 @@ async function executePlan(repo: Repository, plan: RestorePlan, pool: PackPool, 
   for (const d of plan.dirs) await mkdir(d.path, { recursive: true, mode: 0o700 });
   for (const s of plan.symlinks) await guarded(s.path, note, () => makeSymlink(s.path, s.node.linktarget ?? Buffer.alloc(0)));
   for (const u of plan.unsupported) note(u.path, `cannot restore a ${u.node.type} node`);
-  await mapLimit(plan.files, 8, (f) => guarded(f.path, note, () => createSized(f)));
   const remaining = new Map<PlannedFile, number>(plan.files.map((f) => [f, f.blobs.length]));
+  const files = createOpenFiles();
   const finishFile = async (f: PlannedFile): Promise<void> => {
+    await guarded(f.path, note, async () => files.finish(f.path, f.size));
     await guarded(f.path, note, () => applyMetadata(f.path, f.node, meta));
     progress.filesDone++;
     opts.onProgress?.(progress);
   };
   await mapLimit(plan.files.filter((f) => f.blobs.length === 0), 8, finishFile);
-  const garbage = createGarbageMeter();
-  await mapLimit(packJobs(repo.index, plan.files), 2, (job) => runPackJob(repo, pool, job, { remaining, finishFile, note, progress, opts, garbage }));
+  // Restore buffers die young: scavenges suffice, no full collections.
+  const garbage = createGarbageMeter(16 * 1024 * 1024, Number.POSITIVE_INFINITY);
+  try {
+    await mapLimit(packJobs(repo.index, plan.files), 4, (job) => runPackJob(repo, pool, job, { remaining, finishFile, note, progress, opts, garbage, files }));
+  } finally {
+    files.closeAll();
+  }
   for (const h of plan.hardlinks) await guarded(h.path, note, () => makeHardlink(h.existing, h.path));
   for (const s of plan.symlinks) await guarded(s.path, note, () => applyMetadata(s.path, s.node, meta));
   for (const d of [...plan.dirs].reverse()) if (d.node !== undefined) await guarded(d.path, note, () => applyMetadata(d.path, d.node!, meta));
@@ -90,34 +97,25 @@ interface JobContext {
   readonly opts: RestoreOptions;
   /** Loaded packs and plaintexts are dead once written: collect them promptly. */
   readonly garbage: (bytes: number) => void;
+  readonly files: OpenFiles;
 }
 
 async function runPackJob(repo: Repository, pool: PackPool, job: PackJob, c: JobContext): Promise<void> {
   const data = await repo.backend.load({ type: 'data', name: job.packId }, { offset: job.start, length: job.end - job.start });
   const opened = await pool.openBlobs(data, job.blobs.map((b) => b.inRange), true);
-  for (const [i, result] of opened.entries()) {
+  await Promise.all(opened.map(async (result, i) => {
     const blob = job.blobs[i]!;
     for (const use of blob.uses) {
       if (result.error !== undefined) c.note(use.file.path, result.error);
-      else await guarded(use.file.path, c.note, () => writeAt(use.file.path, result.plaintext!, use.offset));
+      else if (!isAllZero(result.plaintext!)) await guarded(use.file.path, c.note, async () => c.files.write(use.file.path, use.file.size, result.plaintext!, use.offset));
       c.progress.bytesDone += blob.length;
       const left = c.remaining.get(use.file)! - 1;
       c.remaining.set(use.file, left);
       if (left === 0) await c.finishFile(use.file);
     }
-  }
+  }));
   c.garbage(data.length + opened.reduce((n, b) => n + (b.plaintext?.length ?? 0), 0));
   c.opts.onProgress?.(c.progress);
-}
-
-async function writeAt(path: Buffer, data: Uint8Array, offset: number): Promise<void> {
-  if (isAllZero(data)) return;
-  const fh = await open(path, 'r+');
-  try {
-    await fh.write(data, 0, data.length, offset);
-  } finally {
-    await fh.close();
-  }
 }
 
 function isAllZero(data: Uint8Array): boolean {
@@ -127,13 +125,6 @@ function isAllZero(data: Uint8Array): boolean {
     if (!Buffer.from(data.buffer, data.byteOffset + off, n).equals(zeros.subarray(0, n))) return false;
   }
   return true;
-}
-
-async function createSized(f: PlannedFile): Promise<void> {
-  await rm(f.path, { force: true });
-  const fh = await open(f.path, 'wx', 0o600);
-  await fh.close();
-  if (f.size > 0) await truncate(f.path, f.size);
 }
 
 async function makeSymlink(path: Buffer, target: Buffer): Promise<void> {
