@@ -7,13 +7,17 @@ import binding from 'zstd-napi/binding.js';
 import { errorMessage, fail } from '../common/errors.js';
 
 /**
- * Level 1: on our benchmark data level 3 (zstd's default) was 36% slower for
- * the same ratio, and backup throughput is bound by this call.
+ * `fast` (the default, restic's `auto`) is level 1: on our benchmark data
+ * level 3 (zstd's default) was 36% slower for the same ratio, and backup
+ * throughput is bound by this call. `max` is level 19, for repositories
+ * where space matters more than time (restic's `max`).
  */
-const LEVEL = 1;
+export type CompressionLevel = 'fast' | 'max';
 
-export function compressBlob(plain: Uint8Array): Buffer {
-  return compress(plain, { compressionLevel: LEVEL });
+const LEVELS: Readonly<Record<CompressionLevel, number>> = { fast: 1, max: 19 };
+
+export function compressBlob(plain: Uint8Array, level: CompressionLevel = 'fast'): Buffer {
+  return compress(plain, { compressionLevel: LEVELS[level] });
 }
 
 /**

@@ -23,7 +23,7 @@ export interface SealOptions {
 
 export function sealBlob(o: SealOptions, type: BlobType, plaintext: Uint8Array, knownId?: Id): SealedBlob {
   const id = knownId ?? hashId(plaintext);
-  const packed = shouldCompress(o, type, plaintext) ? compressBlob(plaintext) : undefined;
+  const packed = shouldCompress(o, type, plaintext) ? compressBlob(plaintext, o.compression === 'max' ? 'max' : 'fast') : undefined;
   // Incompressible data is stored as is: the format allows it and it saves space and time on restore.
   if (packed !== undefined && packed.length < plaintext.length) {
     return { type, id, sealed: sealRandom(o.key, packed, o.random), uncompressedLength: plaintext.length };

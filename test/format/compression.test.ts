@@ -49,3 +49,10 @@ test('decodeUnpacked v2 also takes bare JSON objects and arrays, and nothing els
     assert.throws(() => decodeUnpacked(raw, 2), invalid, raw.toString('hex'));
   }
 });
+
+test('the max level compresses text at least as well as the fast one and round-trips', () => {
+  const text = Buffer.from(Array.from({ length: 20000 }, (_, i) => `line ${i % 97} status=${i % 7} path=/a/b/${i % 13}\n`).join(''));
+  const max = compressBlob(text, 'max');
+  assert.ok(max.length <= compressBlob(text).length, 'max is no larger than fast');
+  assert.ok(decompressBlob(max, text.length).equals(text));
+});
