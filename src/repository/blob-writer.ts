@@ -17,6 +17,9 @@ import { openPackOutput } from './pack-output.js';
 import { sealBlob, type SealOptions } from './blob-codec.js';
 import type { Repository } from './repository.js';
 
+/** Sealed bytes that may wait for the disk before callers are held back. */
+const MAX_UNWRITTEN = 8 * 1024 * 1024;
+
 export interface BlobWriterOptions {
   readonly packSize?: number;
   /** Packs being stored at once: default 1 when packs are held in memory, 4 when appended to disk. */
@@ -99,6 +102,7 @@ class BlobWriterImpl implements BlobWriter {
       packer = await this.#packerFor(blob.type);
     }
     packer.add(blob);
+    await packer.drained(MAX_UNWRITTEN);
     if (blob.type === 'data') this.#stats.dataBlobs++;
     else this.#stats.treeBlobs++;
     this.#stats.storedBytes += blob.sealed.length;

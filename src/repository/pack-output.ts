@@ -16,6 +16,8 @@ export interface PackOutput {
   discard(): Promise<void>;
   /** Whether this output keeps the pack's bytes in memory until complete(). */
   readonly buffered: boolean;
+  /** Resolves once at most `maxQueued` bytes wait to be written (writers' backpressure). */
+  drained(maxQueued: number): Promise<void>;
 }
 
 export async function openPackOutput(backend: Backend, opts: CallOptions = {}): Promise<PackOutput> {
@@ -29,19 +31,27 @@ function bufferedOutput(backend: Backend): PackOutput {
     write: (part) => { parts.push(part); },
     complete: (h, opts) => backend.save(h, parts, opts),
     discard: async () => { parts.length = 0; },
+    drained: async () => undefined,
   };
 }
 
 /** Parts queued while a write is running go out together in the next writev. */
 function appendingOutput(appender: FileAppender): PackOutput {
   let queued: Uint8Array[] = [];
+  let queuedBytes = 0;
   let writing: Promise<void> | undefined;
   let failure: unknown;
+  const waiters: { max: number; wake: () => void }[] = [];
   const drain = async (): Promise<void> => {
     while (queued.length > 0 && failure === undefined) {
       const parts = queued;
       queued = [];
       await appender.append(parts).catch((err: unknown) => { failure ??= err; });
+      queuedBytes -= parts.reduce((n, p) => n + p.length, 0);
+      for (const w of waiters.filter((x) => queuedBytes <= x.max || failure !== undefined)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.wake();
+      }
     }
     writing = undefined;
   };
@@ -49,7 +59,12 @@ function appendingOutput(appender: FileAppender): PackOutput {
     buffered: false,
     write(part) {
       queued.push(part);
+      queuedBytes += part.length;
       writing ??= drain();
+    },
+    drained(max) {
+      if (queuedBytes <= max || failure !== undefined) return Promise.resolve();
+      return new Promise((wake) => waiters.push({ max, wake }));
     },
     async complete(h, opts) {
       await writing;

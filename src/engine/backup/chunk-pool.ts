@@ -5,10 +5,12 @@
  * that claimed them (its backpressure), resolves each file with its ordered
  * blob ids, and `settle()` waits until every claimed chunk has been queued.
  */
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { fail } from '../../common/errors.js';
 import type { BlobWriter } from '../../repository/blob-writer.js';
-import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import { sealBlob, type SealOptions } from '../../repository/blob-codec.js';
+import { createGarbageMeter } from '../../common/memory.js';
+import type { FromWorker, SealRequest, ToWorker, WorkerInit } from './protocol.js';
 
 export interface StoredContent {
   readonly ids: readonly string[];
@@ -37,6 +39,8 @@ export interface ChunkPoolOptions {
   readonly tasksPerWorker?: number;
   /** Called with the plaintext size of every chunk read. */
   readonly onBytes?: (n: number) => void;
+  /** With a single worker, the main thread seals for it using these (it is idle otherwise). */
+  readonly mainSeals?: SealOptions;
 }
 
 interface Pending {
@@ -110,7 +114,9 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
   };
 
   const count = Math.max(1, o.workers);
-  const load = new SharedArrayBuffer(8 * count);
+  const mainPartner = count === 1 && o.mainSeals !== undefined;
+  // One [chunking, waiting] pair per worker, and one for the main thread when it seals.
+  const load = new SharedArrayBuffer(8 * (count + (mainPartner ? 1 : 0)));
   const workers: PoolWorker[] = Array.from({ length: count }, (_, index) => {
     const thread = new Worker(WORKER_URL, { workerData: { ...o.init, index, load } });
     const w: PoolWorker = { thread, inFlight: 0, queuedBytes: 0, chain: Promise.resolve() };
@@ -120,6 +126,24 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
   });
 
   connectRing(workers.map((w) => w.thread));
+  let mainChain: Promise<void> = Promise.resolve();
+  // Chunks queue here long enough to survive scavenges: collect the old generation often too.
+  const garbage = createGarbageMeter(16 * 1024 * 1024, 64 * 1024 * 1024);
+  const mainPort = mainPartner ? connectMain(workers[0]!.thread) : undefined;
+  mainPort?.on('message', (r: SealRequest) => {
+    mainChain = mainChain.then(() => sealInMain(r)).catch((err: unknown) => fatal(err));
+  });
+
+  /** The main thread's share of the work: seal a claimed chunk and queue it, like a worker's `sealed`. */
+  const sealInMain = async (r: SealRequest): Promise<void> => {
+    Atomics.sub(new Int32Array(load), 2 * count + 1, 1);
+    const blob = sealBlob(o.mainSeals!, 'data', r.chunk, r.id);
+    garbage(r.chunk.length * 2); // the chunk and zstd's output die here
+    await o.writer.addSealed(blob, r.chunk.length);
+    sealedIn++;
+    send(workers[r.owner]!, { kind: 'ack' });
+    checkSettled();
+  };
 
   /** The worker with the least queued bytes, so small files do not wait behind a large one. */
   const acquire = async (bytes: number): Promise<PoolWorker> => {
@@ -157,14 +181,15 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
       return done;
     },
     async settle() {
-      await Promise.all(workers.map((w) => w.chain));
+      await Promise.all([...workers.map((w) => w.chain), mainChain]);
       if (broken !== undefined) throw broken;
       if (sealedIn >= claimed) return;
       await new Promise<void>((r) => { settled = r; });
       if (broken !== undefined) throw broken;
     },
     async close() {
-      await Promise.all(workers.map((w) => w.chain));
+      await Promise.all([...workers.map((w) => w.chain), mainChain]);
+      mainPort?.close();
       await Promise.all(workers.map((w) => w.thread.terminate()));
     },
   };
@@ -179,6 +204,13 @@ function connectRing(threads: readonly Worker[]): void {
     const fromPartner = channels[(i + threads.length - 1) % threads.length]!.port2;
     t.postMessage({ kind: 'connect', toPartner, fromPartner }, [toPartner, fromPartner]);
   });
+}
+
+/** Makes the main thread the partner of a lone worker; returns the port its seal requests arrive on. */
+function connectMain(thread: Worker): MessagePort {
+  const channel = new MessageChannel();
+  thread.postMessage({ kind: 'connect', toPartner: channel.port1 }, [channel.port1]);
+  return channel.port2;
 }
 
 /** Sends stream pieces with at most two in flight, each in a buffer of its own (transferable). */

@@ -42,8 +42,8 @@ export type ToWorker =
   | { readonly kind: 'stream-open'; readonly task: number }
   | { readonly kind: 'stream-data'; readonly task: number; readonly data: Uint8Array }
   | { readonly kind: 'stream-end'; readonly task: number }
-  /** Ports to the partner (send seal requests) and from the other neighbour (receive them). */
-  | { readonly kind: 'connect'; readonly toPartner: MessagePort; readonly fromPartner: MessagePort }
+  /** Ports to the partner (send seal requests) and from the other neighbour (receive them), if any. */
+  | { readonly kind: 'connect'; readonly toPartner: MessagePort; readonly fromPartner?: MessagePort }
   | { readonly kind: 'ack' }
   | { readonly kind: 'stop' };
 
