@@ -105,7 +105,7 @@ async function runBackup(repo: Repository, opts: BackupOptions, paths: string[])
     writer,
     workers: opts.workers ?? defaultWorkers(),
     mainSeals: { key: repo.key, random: repo.env.random, version: repo.config.version, compression },
-    init: { key: repo.key, version: repo.config.version, compression, tables: tablesToTransfer(chunkerTables(repo.config.chunkerPolynomial)), known: knownDataBlobs(repo).buffer, maxOutstanding: 3 },
+    init: { key: repo.key, version: repo.config.version, compression, tables: tablesToTransfer(chunkerTables(repo.config.chunkerPolynomial)), known: knownDataBlobs(repo).buffer, maxOutstanding: 6 },
     onBytes: (n) => { progress.state.bytesDone += n; progress.state.bytesStored = writer.stats().storedBytes; progress.changed(); },
   });
   try {

@@ -54,7 +54,7 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
   const partner = (init.index + 1) % (load.length / 2);
   const CHUNKING = 0;
   const WAITING = 1;
-  const MAX_PARTNER_QUEUE = 2;
+  const MAX_PARTNER_QUEUE = 4;
 
   /** Hand a chunk over only to a partner that has nothing better to do. */
   const partnerIsFree = (): boolean =>
