@@ -13,6 +13,7 @@ import { cryptoRandom } from '../../common/clock.js';
 import { errorMessage } from '../../common/errors.js';
 import { attachSharedIdSet } from '../../common/shared-id-set.js';
 import { createGarbageMeter } from '../../common/memory.js';
+import { transferable } from '../../common/bytes.js';
 import { tablesFromTransfer } from '../../format/chunker.js';
 import { sealBlob, type SealOptions } from '../../repository/blob-codec.js';
 import { createChunkAssembler } from './chunk-assembler.js';
@@ -64,7 +65,7 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
   const sealFor = (r: SealRequest): void => {
     if (r.owner !== init.index) Atomics.sub(load, 2 * init.index + WAITING, 1);
     const blob = sealBlob(seal, 'data', r.chunk, r.id);
-    const sealed = ownBuffer(blob.sealed);
+    const sealed = transferable(blob.sealed);
     const extra = blob.uncompressedLength === undefined ? {} : { uncompressedLength: blob.uncompressedLength };
     post({ kind: 'sealed', owner: r.owner, task: r.task, id: r.id, sealed, plainLength: r.chunk.length, ...extra }, [sealed.buffer as ArrayBuffer]);
     garbage(r.chunk.length);
@@ -197,14 +198,6 @@ function createInbox(): StreamInbox {
       return new Promise((r) => { waiter = r; });
     },
   };
-}
-
-/** A buffer that owns its whole ArrayBuffer, so transferring it moves nothing else. */
-function ownBuffer(b: Uint8Array): Uint8Array {
-  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength) return b;
-  const copy = new Uint8Array(new ArrayBuffer(b.byteLength));
-  copy.set(b);
-  return copy;
 }
 
 function errnoOf(err: unknown): { errno?: string } {

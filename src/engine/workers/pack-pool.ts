@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { fail } from '../../common/errors.js';
+import { transferable } from '../../common/bytes.js';
 import type { MasterKey } from '../../format/crypto.js';
 import type { BlobInRange, OpenedBlob, PackResult, PackTask, VerifiedPack } from './pack-protocol.js';
 
@@ -54,12 +55,12 @@ export function createPackPool(key: MasterKey, workers: number): PackPool {
 
   return {
     async openBlobs(data, blobs, keepPlaintext) {
-      const own = ownedCopy(data);
+      const own = transferable(data);
       const r = await run((job) => ({ kind: 'open-blobs', job, data: own, blobs, keepPlaintext }), [own.buffer as ArrayBuffer]);
       return r.kind === 'opened' ? r.blobs : [];
     },
     async verifyPack(packId, data) {
-      const own = ownedCopy(data);
+      const own = transferable(data);
       const r = await run((job) => ({ kind: 'verify-pack', job, packId, data: own }), [own.buffer as ArrayBuffer]);
       if (r.kind !== 'verified') throw fail('INTERNAL', 'unexpected pack worker answer');
       return r.result;
@@ -68,10 +69,4 @@ export function createPackPool(key: MasterKey, workers: number): PackPool {
       await Promise.all(slots.map((s) => s.thread.terminate()));
     },
   };
-}
-
-/** Transfers need a buffer that owns its ArrayBuffer; loaded files usually already do. */
-function ownedCopy(data: Uint8Array): Uint8Array {
-  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return data;
-  return new Uint8Array(data);
 }

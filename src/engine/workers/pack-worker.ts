@@ -2,6 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage, fail } from '../../common/errors.js';
 import { createGarbageMeter } from '../../common/memory.js';
+import { ownsBuffer } from '../../common/bytes.js';
 import type { MasterKey } from '../../format/crypto.js';
 import { openBlobs, verifyPack } from './pack-work.js';
 import type { PackResult, PackTask, PackWorkerInit } from './pack-protocol.js';
@@ -19,7 +20,7 @@ port.on('message', (task: PackTask | { kind: 'stop' }) => {
   try {
     if (task.kind === 'open-blobs') {
       const blobs = openBlobs(key, task.data, task.blobs, task.keepPlaintext);
-      for (const b of blobs) if (b.plaintext !== undefined && b.plaintext.byteOffset === 0 && b.plaintext.byteLength === b.plaintext.buffer.byteLength) transfer.push(b.plaintext.buffer as ArrayBuffer);
+      for (const b of blobs) if (b.plaintext !== undefined && ownsBuffer(b.plaintext)) transfer.push(b.plaintext.buffer as ArrayBuffer);
       result = { kind: 'opened', job: task.job, blobs };
     } else {
       result = { kind: 'verified', job: task.job, result: verifyPack(key, task.packId, task.data) };
