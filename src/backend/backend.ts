@@ -106,6 +106,12 @@ export interface FileAppender {
 /** Backends that can write a file in place as it grows, so callers need not hold it in memory. */
 export interface AppendingBackend extends Backend {
   openAppender(type: FileType, opts?: CallOptions): Promise<FileAppender>;
+  /**
+   * Removes files of appenders that were neither committed nor aborted (a
+   * process killed mid-write) and returns how many. Must only be called when
+   * no appender can be open, i.e. under an exclusive repository lock.
+   */
+  removeAbandoned(type: FileType, opts?: CallOptions): Promise<number>;
 }
 
 export function canAppend(b: Backend): b is AppendingBackend {

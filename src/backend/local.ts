@@ -25,6 +25,8 @@ const FOLDERS: Readonly<Record<Exclude<FileType, 'config'>, string>> = Object.fr
   key: 'keys', data: 'data', index: 'index', snapshot: 'snapshots', lock: 'locks',
 });
 const DIR_MODE = 0o700;
+/** Names of files being appended; never a 64-hex id, so listings skip them. */
+const APPENDER_PREFIX = 'pack-tmp-';
 const TEMP_MODE = 0o600;
 
 export function localBackend(root: string, opts: LocalOptions = {}): AppendingBackend {
@@ -89,11 +91,22 @@ class LocalBackend implements AppendingBackend {
     checkType(type);
     if (type === 'config') throw fail('INVALID_ARGUMENT', 'config is written whole, not appended');
     throwIfAborted(opts.signal, `open appender for ${type}`);
-    const temp = join(this.#root, FOLDERS[type], `pack-tmp-${this.#random.bytes(8).toString('hex')}`);
+    const temp = join(this.#root, FOLDERS[type], `${APPENDER_PREFIX}${this.#random.bytes(8).toString('hex')}`);
     const fh = await openNew(temp).catch((err: unknown) => {
       throw ioError(err, `open appender for ${type}`);
     });
     return localAppender({ fh, temp, fileMode: this.#fileMode, finalPath: (h) => this.#path(h) });
+  }
+
+  async removeAbandoned(type: FileType, opts: CallOptions = {}): Promise<number> {
+    checkType(type);
+    if (type === 'config') return 0;
+    throwIfAborted(opts.signal, `remove abandoned ${type} files`);
+    const folder = join(this.#root, FOLDERS[type]);
+    const names = await readdir(folder).catch(emptyIfMissing);
+    const abandoned = names.filter((n) => n.startsWith(APPENDER_PREFIX));
+    for (const n of abandoned) await unlink(join(folder, n)).catch(() => undefined);
+    return abandoned.length;
   }
 
   /** Writes, protects and syncs the temp file, and always closes it. */

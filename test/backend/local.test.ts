@@ -196,3 +196,27 @@ function hashOf(data: Uint8Array): string {
 function moduleUrl(rel: string): string {
   return new URL(`../../${rel}`, import.meta.url).href;
 }
+
+describe('local backend appenders', () => {
+  it('commits an appended file under its final name, and removes only abandoned ones', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'holdfast-appender-'));
+    try {
+      const b = localBackend(root);
+      await b.create();
+      const done = await b.openAppender('data');
+      await done.append([Buffer.from('hello '), Buffer.from('world')]);
+      const name = 'ab'.repeat(32);
+      await done.commit({ type: 'data', name });
+      const left = await b.openAppender('data');
+      await left.append(Buffer.from('never finished'));
+      assert.equal((await readdir(join(root, 'data'))).filter((n) => n.startsWith('pack-tmp-')).length, 1);
+      assert.deepEqual(await collect(b.list('data')), [{ name, size: 11 }]);
+      assert.equal(await b.removeAbandoned('data'), 1);
+      await left.abort();
+      assert.deepEqual((await readdir(join(root, 'data'))).filter((n) => n.startsWith('pack-tmp-')), []);
+      assert.equal((await b.load({ type: 'data', name })).toString(), 'hello world');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

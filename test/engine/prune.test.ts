@@ -228,6 +228,7 @@ describe('prune on a small repository', { skip: noRestic }, () => {
     assert.ok(Number(report['packsDeleted']) >= 1, JSON.stringify(report));
     const clean = await resticCheck(repo, true);
     assert.doesNotMatch(clean.out, /not referenced in any index/);
+    assert.deepEqual(readdirSync(join(repo, 'data')).filter((n) => n.startsWith('pack-tmp-')), [], 'no unfinished pack file is left');
   });
 
   test('refuses with REPOSITORY_LOCKED while a backup from another process holds a shared lock', async () => {

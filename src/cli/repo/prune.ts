@@ -102,5 +102,5 @@ export function printPruneReport(ctx: CliContext, flags: RepoFlags, r: PruneRepo
     return;
   }
   if (r.dryRun) say(ctx, flags, `dry run: would delete ${r.packsDeleted} packs and repack ${r.packsRepacked}, freeing ${formatBytes(r.bytesFreed)}; nothing was changed`);
-  else say(ctx, flags, `deleted ${r.packsDeleted} packs, repacked ${r.packsRepacked} into ${r.packsWritten}, replaced ${r.indexFilesReplaced} index files; freed ${formatBytes(r.bytesFreed)}`);
+  else say(ctx, flags, `deleted ${r.packsDeleted} packs, repacked ${r.packsRepacked} into ${r.packsWritten}, replaced ${r.indexFilesReplaced} index files; freed ${formatBytes(r.bytesFreed)}${r.abandonedFilesRemoved > 0 ? `; removed ${r.abandonedFilesRemoved} unfinished pack files of interrupted backups` : ''}`);
 }

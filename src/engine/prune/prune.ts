@@ -17,6 +17,7 @@
  */
 import type { Id } from '../../common/ids.js';
 import type { CallOptions } from '../../backend/backend.js';
+import { canAppend } from '../../backend/backend.js';
 import type { PackedBlob } from '../../format/pack.js';
 import { DEFAULT_PACK_SIZE } from '../../repository/packer.js';
 import { createMasterIndex, type MasterIndex } from '../../repository/master-index.js';
@@ -77,6 +78,8 @@ export interface PruneReport {
   readonly bytesRepacked: number;
   /** Index files replaced by new ones (0 when the index needs no change). */
   readonly indexFilesReplaced: number;
+  /** Unfinished pack files of killed backups, removed (0 in a dry run). */
+  readonly abandonedFilesRemoved: number;
   readonly stats: PruneStats;
 }
 
@@ -104,9 +107,11 @@ export async function pruneLocked(repo: Repository, opts: PruneOptions): Promise
   opts.onProgress?.({ kind: 'planned', stats: plan.stats });
   const report = reportOf(plan, { snapshots: snapshots.length, packsTotal: storedPacks.size, indexFiles: indexIds.length, dryRun: opts.dryRun });
   if (opts.dryRun) return report;
+  // Before this prune opens appenders of its own; the exclusive lock keeps backups out.
+  const abandonedFilesRemoved = canAppend(repo.backend) ? await repo.backend.removeAbandoned('data', call) : 0;
   const done = await execute(repo, plan, indexPacks, opts);
   phase('done');
-  return { ...report, ...done };
+  return { ...report, ...done, abandonedFilesRemoved };
 }
 
 async function listPacks(repo: Repository, call: CallOptions): Promise<Map<Id, number>> {
@@ -132,6 +137,7 @@ function reportOf(plan: PrunePlan, o: { snapshots: number; packsTotal: number; i
     bytesFreed: size.remove + size.repackrm + size.unref,
     bytesRepacked: size.repack,
     indexFilesReplaced: needsIndexRewrite(plan) ? o.indexFiles : 0,
+    abandonedFilesRemoved: 0,
     stats: plan.stats,
   };
 }
