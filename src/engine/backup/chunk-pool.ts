@@ -8,6 +8,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { fail } from '../../common/errors.js';
 import type { BlobWriter } from '../../repository/blob-writer.js';
+import type { SealedBlob } from '../../repository/packer.js';
 import { sealBlob, type SealOptions } from '../../repository/blob-codec.js';
 import { createGarbageMeter } from '../../common/memory.js';
 import type { FromWorker, SealRequest, ToWorker, WorkerInit } from './protocol.js';
@@ -86,10 +87,7 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
   const settle = async (w: PoolWorker, msg: FromWorker): Promise<void> => {
     if (msg.kind === 'sealed') {
       const blob = { type: 'data' as const, id: msg.id, sealed: msg.sealed, ...(msg.uncompressedLength === undefined ? {} : { uncompressedLength: msg.uncompressedLength }) };
-      await o.writer.addSealed(blob, msg.plainLength);
-      sealedIn++;
-      send(workers[msg.owner]!, { kind: 'ack' });
-      checkSettled();
+      await queueSealed(blob, msg.plainLength, msg.owner);
     } else if (msg.kind === 'done' || msg.kind === 'failed') {
       const p = pending.get(msg.task);
       pending.delete(msg.task);
@@ -103,6 +101,14 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
         p?.reject(fail('SOURCE_UNREADABLE', msg.message, { data: { errno: msg.errno } }));
       }
     }
+  };
+
+  /** Hands a sealed blob to the writer and acknowledges it to the worker that claimed it. */
+  const queueSealed = async (blob: SealedBlob, plainLength: number, owner: number): Promise<void> => {
+    await o.writer.addSealed(blob, plainLength);
+    sealedIn++;
+    send(workers[owner]!, { kind: 'ack' });
+    checkSettled();
   };
 
   const fatal = (err: unknown): void => {
@@ -134,15 +140,13 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
     mainChain = mainChain.then(() => sealInMain(r)).catch((err: unknown) => fatal(err));
   });
 
+  const mainLoad = new Int32Array(load);
   /** The main thread's share of the work: seal a claimed chunk and queue it, like a worker's `sealed`. */
   const sealInMain = async (r: SealRequest): Promise<void> => {
-    Atomics.sub(new Int32Array(load), 2 * count + 1, 1);
+    Atomics.sub(mainLoad, 2 * count + 1, 1);
     const blob = sealBlob(o.mainSeals!, 'data', r.chunk, r.id);
     garbage(r.chunk.length * 2); // the chunk and zstd's output die here
-    await o.writer.addSealed(blob, r.chunk.length);
-    sealedIn++;
-    send(workers[r.owner]!, { kind: 'ack' });
-    checkSettled();
+    await queueSealed(blob, r.chunk.length, r.owner);
   };
 
   /** The worker with the least queued bytes, so small files do not wait behind a large one. */
@@ -221,8 +225,6 @@ async function pumpStream(stream: AsyncIterable<Uint8Array>, p: Pending, sendPie
   for await (const piece of stream) {
     while (credits === 0) await new Promise<void>((r) => { wake = r; });
     credits--;
-    const own = new Uint8Array(new ArrayBuffer(piece.byteLength));
-    own.set(piece);
-    sendPiece(own);
+    sendPiece(new Uint8Array(piece)); // a copy: the stream may reuse its buffers
   }
 }

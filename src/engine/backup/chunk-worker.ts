@@ -81,8 +81,7 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
       if (!partnerIsFree()) {
         sealFor({ owner: init.index, task, id, chunk });
       } else {
-        const copy = new Uint8Array(new ArrayBuffer(chunk.length));
-        copy.set(chunk);
+        const copy = new Uint8Array(chunk); // the chunk is a view into the reused read buffer
         const req: SealRequest = { owner: init.index, task, id, chunk: copy };
         Atomics.add(load, 2 * partner + WAITING, 1);
         toPartner!.postMessage(req, [copy.buffer]);
