@@ -103,18 +103,21 @@ interface JobContext {
 async function runPackJob(repo: Repository, pool: PackPool, job: PackJob, c: JobContext): Promise<void> {
   const data = await repo.backend.load({ type: 'data', name: job.packId }, { offset: job.start, length: job.end - job.start });
   const opened = await pool.openBlobs(data, job.blobs.map((b) => b.inRange), true);
-  await Promise.all(opened.map(async (result, i) => {
+  for (const [i, result] of opened.entries()) {
     const blob = job.blobs[i]!;
+    // Checked once per blob: a zero block may fill many places of a sparse image.
+    const plaintext = result.plaintext !== undefined && !isAllZero(result.plaintext) ? result.plaintext : undefined;
     for (const use of blob.uses) {
       if (result.error !== undefined) c.note(use.file.path, result.error);
-      else if (!isAllZero(result.plaintext!)) await guarded(use.file.path, c.note, async () => c.files.write(use.file.path, use.file.size, result.plaintext!, use.offset));
+      else if (plaintext !== undefined) await guarded(use.file.path, c.note, async () => c.files.write(use.file.path, use.file.size, plaintext, use.offset));
       c.progress.bytesDone += blob.length;
       const left = c.remaining.get(use.file)! - 1;
       c.remaining.set(use.file, left);
       if (left === 0) await c.finishFile(use.file);
     }
-  }));
-  c.garbage(data.length + opened.reduce((n, b) => n + (b.plaintext?.length ?? 0), 0));
+  }
+  // The loaded range went to a worker; what stays here are the plaintexts.
+  c.garbage(opened.reduce((n, b) => n + (b.plaintext?.length ?? 0), 0));
   c.opts.onProgress?.(c.progress);
 }
 
