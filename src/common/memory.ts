@@ -26,7 +26,7 @@ function collector(): Collect {
  * `everyBytes` (buffers usually die young, and a scavenge costs about a
  * millisecond) and the whole heap after every `majorEveryBytes`.
  */
-export function createGarbageMeter(everyBytes = 16 * 1024 * 1024, majorEveryBytes = 256 * 1024 * 1024): (bytes: number) => void {
+export function createGarbageMeter(everyBytes = 8 * 1024 * 1024, majorEveryBytes = 64 * 1024 * 1024): (bytes: number) => void {
   let since = 0;
   let sinceMajor = 0;
   return (bytes) => {

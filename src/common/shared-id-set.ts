@@ -1,18 +1,24 @@
 /**
  * A set of 32-byte ids in shared memory, so that worker threads can decide
  * "already stored, or mine to store?" without asking the main thread.
- * Open addressing with linear probing; each slot has a state word
- * (EMPTY → WRITING → READY) changed with atomics, so exactly one thread wins
- * the claim of an id and every reader sees the whole key once it is READY.
- * Slots are never removed. Memory is committed lazily by the OS, so a large
- * capacity costs only the pages that inserts touch.
+ *
+ * The set is a ladder of open-addressing tables in one buffer whose pages the
+ * OS commits only when touched: the first sized for the ids known up front,
+ * then tables for new ids, each twice the size of the one before. Inserts go
+ * to the current table until it is half full, then to the next, so a backup
+ * of ten thousand new chunks touches about a megabyte, not the reservation. Every operation holds a spin lock: claims come once per chunk
+ * (hundreds per second), so the lock is never contended long, and it makes
+ * "claimed exactly once across all tables" trivially true.
  */
 import { fail } from './errors.js';
 
-const EMPTY = 0;
-const WRITING = 1;
-const READY = 2;
 const KEY = 32;
+const SLOT = KEY + 1; // a used flag, then the key
+const LEVELS = 8;
+const GROWTH_SLOTS = 1 << 15; // the first table for new ids; the ladder holds ~4M new ids
+const HEADER = 24; // int32: lock, current level, its count, total, first-table slots, growth slots
+const UNLOCKED = 0;
+const LOCKED = 1;
 
 export interface SharedIdSet {
   /** Pass this to a worker thread and attach to it there. */
@@ -23,62 +29,84 @@ export interface SharedIdSet {
   readonly size: number;
 }
 
-export function createSharedIdSet(minCapacity: number): SharedIdSet {
-  let capacity = 1024;
-  while (capacity < minCapacity) capacity *= 2;
-  return attachSharedIdSet(new SharedArrayBuffer(8 + capacity * 4 + capacity * KEY));
+/** A set whose first table holds `known` ids at half load, with room for millions more. */
+export function createSharedIdSet(known: number, growthSlots = GROWTH_SLOTS): SharedIdSet {
+  let first = 1024;
+  while (first < 2 * known) first *= 2;
+  const slots = first + growthSlots * (2 ** (LEVELS - 1) - 1);
+  const buffer = new SharedArrayBuffer(HEADER + slots * SLOT);
+  const header = new Int32Array(buffer, 0, HEADER / 4);
+  header[4] = first;
+  header[5] = growthSlots;
+  return attachSharedIdSet(buffer);
 }
 
 export function attachSharedIdSet(buffer: SharedArrayBuffer): SharedIdSet {
-  const capacity = (buffer.byteLength - 8) / (4 + KEY);
-  const header = new Int32Array(buffer, 0, 2);
-  const states = new Int32Array(buffer, 8, capacity);
-  const keys = new Uint8Array(buffer, 8 + capacity * 4, capacity * KEY);
-  const mask = capacity - 1;
-  const limit = Math.floor(capacity * 0.9);
+  const header = new Int32Array(buffer, 0, HEADER / 4);
+  const first = header[4]!;
+  const growth = header[5]!;
+  const bytes = new Uint8Array(buffer, HEADER);
+  const capacityOf = (level: number): number => (level === 0 ? first : growth << (level - 1));
+  const offsetOf = (level: number): number => (level === 0 ? 0 : first + growth * (2 ** (level - 1) - 1));
 
-  const keyEquals = (slot: number, id: Uint8Array): boolean => {
-    const base = slot * KEY;
-    for (let i = 0; i < KEY; i++) if (keys[base + i] !== id[i]) return false;
-    return true;
+  const locked = <T>(fn: () => T): T => {
+    while (Atomics.compareExchange(header, 0, UNLOCKED, LOCKED) !== UNLOCKED) { /* spin: held for microseconds */ }
+    try { return fn(); } finally { Atomics.store(header, 0, UNLOCKED); }
   };
 
-  const home = (id: Uint8Array): number => {
-    if (id.length !== KEY) throw fail('INTERNAL', `ids are ${KEY} bytes, got ${id.length}`);
-    return ((id[0]! << 24) | (id[1]! << 16) | (id[2]! << 8) | id[3]!) & mask;
-  };
-
-  const claim = (id: Uint8Array): boolean => {
-    let slot = home(id);
-    for (let n = 0; n < capacity; n++, slot = (slot + 1) & mask) {
-      let state = Atomics.load(states, slot);
-      if (state === EMPTY) {
-        // Checked before taking the slot: a thread must never leave a slot in WRITING.
-        if (Atomics.load(header, 0) >= limit) throw fail('INTERNAL', `the shared blob set is full (${capacity} slots)`);
-        state = Atomics.compareExchange(states, slot, EMPTY, WRITING);
-        if (state === EMPTY) {
-          Atomics.add(header, 0, 1);
-          keys.set(id, slot * KEY);
-          Atomics.store(states, slot, READY);
-          return true;
-        }
-      }
-      while (state === WRITING) state = Atomics.load(states, slot);
-      if (keyEquals(slot, id)) return false;
+  /** The slot holding id in a level, or the empty slot where it would go. */
+  const probe = (level: number, id: Uint8Array): { slot: number; found: boolean } => {
+    const capacity = capacityOf(level);
+    const base = offsetOf(level);
+    let i = ((id[0]! << 24) | (id[1]! << 16) | (id[2]! << 8) | id[3]!) & (capacity - 1);
+    for (;;) {
+      const at = (base + i) * SLOT;
+      if (bytes[at] === 0) return { slot: at, found: false };
+      if (keyEquals(bytes, at + 1, id)) return { slot: at, found: true };
+      i = (i + 1) & (capacity - 1);
     }
-    throw fail('INTERNAL', 'the shared blob set is full');
   };
 
-  const has = (id: Uint8Array): boolean => {
-    let slot = home(id);
-    for (let n = 0; n < capacity; n++, slot = (slot + 1) & mask) {
-      let state = Atomics.load(states, slot);
-      if (state === EMPTY) return false;
-      while (state === WRITING) state = Atomics.load(states, slot);
-      if (keyEquals(slot, id)) return true;
-    }
+  const contains = (id: Uint8Array): boolean => {
+    checkLength(id);
+    const current = header[1]!;
+    for (let level = current; level >= 0; level--) if (probe(level, id).found) return true;
     return false;
   };
 
-  return { buffer, claim, has, get size() { return Atomics.load(header, 0); } };
+  const insert = (id: Uint8Array): void => {
+    let level = header[1]!;
+    if (header[2]! >= capacityOf(level) / 2) {
+      if (level === LEVELS - 1) throw fail('INTERNAL', `the shared blob set is full (${header[3]} ids)`);
+      header[1] = ++level;
+      header[2] = 0;
+    }
+    const { slot } = probe(level, id);
+    bytes.set(id, slot + 1);
+    bytes[slot] = 1;
+    header[2] = header[2]! + 1;
+    header[3] = header[3]! + 1;
+  };
+
+  const claim = (id: Uint8Array): boolean => locked(() => {
+    if (contains(id)) return false;
+    insert(id);
+    return true;
+  });
+
+  return {
+    buffer,
+    claim,
+    has: (id) => locked(() => contains(id)),
+    get size() { return locked(() => header[3]!); },
+  };
+}
+
+function checkLength(id: Uint8Array): void {
+  if (id.length !== KEY) throw fail('INTERNAL', `ids are ${KEY} bytes, got ${id.length}`);
+}
+
+function keyEquals(bytes: Uint8Array, at: number, id: Uint8Array): boolean {
+  for (let i = 0; i < KEY; i++) if (bytes[at + i] !== id[i]) return false;
+  return true;
 }

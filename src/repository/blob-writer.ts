@@ -103,6 +103,8 @@ class BlobWriterImpl implements BlobWriter {
     }
     packer.add(blob);
     await packer.drained(MAX_UNWRITTEN);
+    // Written, or held by a buffered pack: either way collecting soon frees what is dead.
+    this.#garbage(blob.sealed.length);
     if (blob.type === 'data') this.#stats.dataBlobs++;
     else this.#stats.treeBlobs++;
     this.#stats.storedBytes += blob.sealed.length;
@@ -155,7 +157,6 @@ class BlobWriterImpl implements BlobWriter {
 
   async #upload(pack: FinishedPack): Promise<void> {
     await pack.output.complete({ type: 'data', name: pack.id }, this.#call);
-    this.#garbage(pack.size);
     const entry: IndexPack = { id: pack.id, blobs: pack.blobs };
     this.#repo.index.addPack(entry);
     for (const b of pack.blobs) this.#pending[b.type].delete(b.id);

@@ -28,10 +28,30 @@ describe('shared id set', () => {
     assert.equal(set.has(a) && set.has(b), true);
   });
 
-  it('refuses to fill beyond 90% with a clear error instead of looping', () => {
-    const set = createSharedIdSet(1024);
-    for (let i = 0; i < 921; i++) set.claim(idOf(i));
-    assert.throws(() => { for (let i = 921; i < 1024; i++) set.claim(idOf(i)); }, /shared blob set is full/);
+  it('moves on to larger tables and still finds ids in the earlier ones', () => {
+    const set = createSharedIdSet(0, 1024);
+    for (let i = 0; i < 5000; i++) assert.equal(set.claim(idOf(i)), true);
+    for (let i = 0; i < 5000; i++) assert.equal(set.claim(idOf(i)), false, `id ${i} claimed twice`);
+    assert.equal(set.has(idOf(5000)), false);
+    assert.equal(set.size, 5000);
+  });
+
+  it('refuses to fill the last table beyond half with a clear error instead of looping', () => {
+    const set = createSharedIdSet(0, 1024);
+    const room = 512 + (1024 * 127) / 2;
+    for (let i = 0; i < room; i++) set.claim(idOf(i));
+    assert.throws(() => set.claim(idOf(room)), /shared blob set is full/);
+    assert.equal(set.has(idOf(0)), true, 'a failed claim leaves the lock free');
+  });
+
+  it('touches only a small part of its reservation for a few thousand ids', () => {
+    const set = createSharedIdSet(0);
+    assert.ok(set.buffer.byteLength > 100 * 2 ** 20, 'reserves room for millions of ids');
+    for (let i = 0; i < 10000; i++) set.claim(idOf(i));
+    const view = new Uint8Array(set.buffer);
+    let last = 0;
+    for (let i = 24; i < view.length; i += 33) if (view[i] !== 0) last = i;
+    assert.ok(last < 4 * 2 ** 20, `10k ids spread over ${last} bytes`);
   });
 
   it('is seen the same from another thread', () => {
@@ -41,7 +61,7 @@ describe('shared id set', () => {
   });
 
   it('lets exactly one of several racing threads claim each id', async () => {
-    const set = createSharedIdSet(1 << 16);
+    const set = createSharedIdSet(0, 1024); // small tables, so the racing claims cross level changes
     const n = 20000;
     const url = new URL('../../src/common/shared-id-set.js', import.meta.url).href;
     const code = `

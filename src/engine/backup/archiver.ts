@@ -136,7 +136,7 @@ function defaultWorkers(): number {
 
 /** The shared set of stored data blobs the workers deduplicate against; sized with room for new ones. */
 function knownDataBlobs(repo: Repository): SharedIdSet {
-  const set = createSharedIdSet(Math.max(1 << 20, 4 * repo.index.blobCount('data')));
+  const set = createSharedIdSet(repo.index.blobCount('data'));
   for (const e of repo.index.entries()) if (e.type === 'data') set.claim(idToBytes(e.id));
   return set;
 }

@@ -20,7 +20,7 @@ export interface ChunkAssembler {
 
 export function createChunkAssembler(tables: ChunkerTables): ChunkAssembler {
   const chunker = createChunker(tables);
-  const buf = Buffer.allocUnsafeSlow(MAX_CHUNK);
+  const buf = chunker.buffer(MAX_CHUNK); // hashed in place
   let len = 0;
   let scanned = 0;
 

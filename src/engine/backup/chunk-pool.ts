@@ -133,8 +133,7 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
 
   connectRing(workers.map((w) => w.thread));
   let mainChain: Promise<void> = Promise.resolve();
-  // Chunks queue here long enough to survive scavenges: collect the old generation often too.
-  const garbage = createGarbageMeter(16 * 1024 * 1024, 64 * 1024 * 1024);
+  const garbage = createGarbageMeter();
   const mainPort = mainPartner ? connectMain(workers[0]!.thread) : undefined;
   mainPort?.on('message', (r: SealRequest) => {
     mainChain = mainChain.then(() => sealInMain(r)).catch((err: unknown) => fatal(err));
@@ -145,7 +144,7 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
   const sealInMain = async (r: SealRequest): Promise<void> => {
     Atomics.sub(mainLoad, 2 * count + 1, 1);
     const blob = sealBlob(o.mainSeals!, 'data', r.chunk, r.id);
-    garbage(r.chunk.length * 2); // the chunk and zstd's output die here
+    garbage(2 * r.chunk.length + blob.sealed.length); // the chunk, zstd's and the cipher's output die here
     await queueSealed(blob, r.chunk.length, r.owner);
   };
 

@@ -68,7 +68,8 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
     const sealed = transferable(blob.sealed);
     const extra = blob.uncompressedLength === undefined ? {} : { uncompressedLength: blob.uncompressedLength };
     post({ kind: 'sealed', owner: r.owner, task: r.task, id: r.id, sealed, plainLength: r.chunk.length, ...extra }, [sealed.buffer as ArrayBuffer]);
-    garbage(r.chunk.length);
+    // Dead now: zstd's bound-sized output (about the chunk's size), the cipher's output and a partner's copy.
+    garbage(2 * r.chunk.length + blob.sealed.length);
   };
 
   /** Hashes a chunk in place; if this worker claims its id first, has it sealed. Returns the id. */
