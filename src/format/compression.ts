@@ -20,6 +20,19 @@ export function compressBlob(plain: Uint8Array, level: CompressionLevel = 'fast'
   return compress(plain, { compressionLevel: LEVELS[level] });
 }
 
+let context: InstanceType<typeof binding.CCtx> | undefined;
+
+/** Room `compressInto` may need for `length` input bytes. */
+export function compressedBound(length: number): number {
+  return binding.compressBound(length);
+}
+
+/** Compresses into `out` (at least compressedBound(plain.length) bytes) and returns the length written. */
+export function compressInto(out: Uint8Array, plain: Uint8Array, level: CompressionLevel = 'fast'): number {
+  context ??= new binding.CCtx();
+  return context.compress(out, plain, LEVELS[level]);
+}
+
 /**
  * Decompresses a blob whose plaintext length the index or pack header states;
  * any other length, or a damaged frame, is INVALID_DATA. A frame that declares

@@ -62,10 +62,41 @@ export function seal(key: MasterKey, plaintext: Uint8Array, iv: Uint8Array): Buf
 }
 
 export function sealRandom(key: MasterKey, plaintext: Uint8Array, random: Random): Buffer {
+  return seal(key, plaintext, randomIv(random));
+}
+
+/**
+ * Seals the plaintext framed as `framed[16 : length-16]` (the 16 bytes either side are spare
+ * room) with one allocation: the output itself. CTR is run from the counter before the IV over
+ * the whole frame, so the plaintext is encrypted from the IV on, exactly as seal() does; the IV
+ * and MAC then overwrite the ends. Backup seals every new chunk this way.
+ */
+export function sealFramedRandom(key: MasterKey, framed: Uint8Array, random: Random): Buffer {
+  const n = framed.length - SEAL_OVERHEAD;
+  if (n < 0) throw fail('INTERNAL', 'seal: a frame needs 32 spare bytes');
+  const iv = randomIv(random);
+  const out = createCipheriv('aes-256-ctr', key.encrypt, counterBefore(iv)).update(framed);
+  if (out.length !== framed.length) throw fail('INTERNAL', 'seal: CTR produced a short ciphertext');
+  out.set(iv, 0);
+  computeMac(key, iv, out.subarray(IV_SIZE, IV_SIZE + n), out.subarray(IV_SIZE + n));
+  return out;
+}
+
+/** The 128-bit big-endian counter one block before iv, wrapping as CTR mode does. */
+function counterBefore(iv: Uint8Array): Buffer {
+  const c = Buffer.from(iv);
+  for (let i = c.length - 1; i >= 0; i--) {
+    c[i] = (c[i]! - 1) & 0xff;
+    if (c[i] !== 0xff) break;
+  }
+  return c;
+}
+
+function randomIv(random: Random): Uint8Array {
   // An all-zero IV has probability 2^-128; redrawing a few times only guards a broken Random.
   for (let i = 0; i < 4; i++) {
     const iv = random.bytes(IV_SIZE);
-    if (!isAllZero(iv)) return seal(key, plaintext, iv);
+    if (!isAllZero(iv)) return iv;
   }
   throw fail('INTERNAL', 'random source returned an all-zero iv repeatedly');
 }

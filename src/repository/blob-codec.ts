@@ -6,8 +6,9 @@
 import { fail } from '../common/errors.js';
 import { hashId, type Id } from '../common/ids.js';
 import type { Random } from '../common/clock.js';
-import { open, sealRandom, type MasterKey } from '../format/crypto.js';
-import { compressBlob, decompressBlob } from '../format/compression.js';
+import { open, SEAL_OVERHEAD, sealFramedRandom, type MasterKey } from '../format/crypto.js';
+import { compressedBound, compressInto, decompressBlob } from '../format/compression.js';
+import { MAX_CHUNK } from '../format/chunker.js';
 import type { BlobType } from '../format/pack.js';
 import type { SealedBlob } from './packer.js';
 
@@ -23,12 +24,31 @@ export interface SealOptions {
 
 export function sealBlob(o: SealOptions, type: BlobType, plaintext: Uint8Array, knownId?: Id): SealedBlob {
   const id = knownId ?? hashId(plaintext);
-  const packed = shouldCompress(o, type, plaintext) ? compressBlob(plaintext, o.compression === 'max' ? 'max' : 'fast') : undefined;
-  // Incompressible data is stored as is: the format allows it and it saves space and time on restore.
-  if (packed !== undefined && packed.length < plaintext.length) {
-    return { type, id, sealed: sealRandom(o.key, packed, o.random), uncompressedLength: plaintext.length };
+  const n = plaintext.length;
+  const frame = frameFor(compressedBound(n));
+  if (shouldCompress(o, type, plaintext)) {
+    const packed = compressInto(frame.subarray(FRAME_HEAD), plaintext, o.compression === 'max' ? 'max' : 'fast');
+    // Incompressible data is stored as is: the format allows it and it saves space and time on restore.
+    if (packed < n) {
+      return { type, id, sealed: sealFramedRandom(o.key, frame.subarray(0, packed + SEAL_OVERHEAD), o.random), uncompressedLength: n };
+    }
   }
-  return { type, id, sealed: sealRandom(o.key, plaintext, o.random) };
+  frame.set(plaintext, FRAME_HEAD);
+  return { type, id, sealed: sealFramedRandom(o.key, frame.subarray(0, n + SEAL_OVERHEAD), o.random) };
+}
+
+const FRAME_HEAD = SEAL_OVERHEAD / 2;
+let frameBuffer: Buffer | undefined;
+
+/**
+ * This thread's frame for sealing: the payload goes at FRAME_HEAD with room either side, so
+ * compressing and encrypting a blob allocate nothing but the sealed output. It grows to the
+ * largest blob sealed; only the pages a blob touched are resident.
+ */
+function frameFor(payload: number): Buffer {
+  const size = payload + SEAL_OVERHEAD;
+  if (frameBuffer === undefined || frameBuffer.length < size) frameBuffer = Buffer.allocUnsafeSlow(Math.max(size, compressedBound(MAX_CHUNK) + SEAL_OVERHEAD));
+  return frameBuffer;
 }
 
 function shouldCompress(o: SealOptions, type: BlobType, plaintext: Uint8Array): boolean {

@@ -96,11 +96,7 @@ class BlobWriterImpl implements BlobWriter {
     this.#throwIfFailed();
     if (this.has(blob.type, blob.id)) return;
     this.#pending[blob.type].add(blob.id);
-    let packer = await this.#packerFor(blob.type);
-    if (packer.count > 0 && packer.wouldOverflowHeader(blob)) {
-      await this.#finishPacker(blob.type);
-      packer = await this.#packerFor(blob.type);
-    }
+    const packer = await this.#packerWithRoomFor(blob);
     packer.add(blob);
     await packer.drained(MAX_UNWRITTEN);
     // Written, or held by a buffered pack: either way collecting soon frees what is dead.
@@ -109,7 +105,21 @@ class BlobWriterImpl implements BlobWriter {
     else this.#stats.treeBlobs++;
     this.#stats.storedBytes += blob.sealed.length;
     this.#stats.plainBytes += plainLength;
-    if (packer.size >= this.#packSize) await this.#finishPacker(blob.type);
+    if (packer.size >= this.#packSize) await this.#finishPacker(blob.type, packer);
+  }
+
+  /**
+   * The open packer for the blob's type, once it has room for the blob. Other callers run while
+   * this one waits, and may finish the packer it saw, so the answer is re-checked after every
+   * wait and used before the next one.
+   */
+  async #packerWithRoomFor(blob: SealedBlob): Promise<Packer> {
+    for (;;) {
+      const packer = this.#packers[blob.type];
+      if (packer === undefined) await this.#openPacker(blob.type);
+      else if (packer.count > 0 && packer.wouldOverflowHeader(blob)) await this.#finishPacker(blob.type, packer);
+      else return packer;
+    }
   }
 
   async addBlob(type: BlobType, plaintext: Uint8Array): Promise<Id> {
@@ -129,22 +139,17 @@ class BlobWriterImpl implements BlobWriter {
     return { ...this.#stats };
   }
 
-  async #packerFor(type: BlobType): Promise<Packer> {
-    const existing = this.#packers[type];
-    if (existing !== undefined) return existing;
+  async #openPacker(type: BlobType): Promise<void> {
     const output = await openPackOutput(this.#repo.backend, this.#call);
-    const raced = this.#packers[type];
-    if (raced !== undefined) {
-      // Another caller opened one while we waited: use theirs, drop ours.
-      await output.discard();
-      return raced;
-    }
-    return (this.#packers[type] = createPacker(type, output));
+    // Another caller may have opened one while we waited: keep theirs, drop ours.
+    if (this.#packers[type] !== undefined) await output.discard();
+    else this.#packers[type] = createPacker(type, output);
   }
 
-  async #finishPacker(type: BlobType): Promise<void> {
+  /** Finishes the open packer of a type, or only `expected` if given and still open. */
+  async #finishPacker(type: BlobType, expected?: Packer): Promise<void> {
     const packer = this.#packers[type];
-    if (packer === undefined || packer.count === 0) return;
+    if (packer === undefined || packer.count === 0 || (expected !== undefined && packer !== expected)) return;
     delete this.#packers[type];
     const pack = packer.finish(this.#seal.key, this.#random);
     const limit = this.#uploadsOption ?? (pack.output.buffered ? 1 : 4);
