@@ -1,0 +1,50 @@
+/**
+ * The contract every source driver keeps: how a resource is read for a backup
+ * and written back on restore. Drivers know nothing of repositories; they hand
+ * the engine either paths to archive or one stream to store as a file, and on
+ * restore they receive the stored data the same way.
+ */
+
+/** What a backup archives: paths on this machine, or one stream stored under a file name. */
+export type BackupInput =
+  | { readonly kind: 'paths'; readonly paths: readonly string[] }
+  | { readonly kind: 'stream'; readonly filename: string; readonly stream: AsyncIterable<Uint8Array> };
+
+/** A consistent copy being read. */
+export interface BackupSession {
+  readonly input: BackupInput;
+  /**
+   * Call after the engine consumed the input: waits for the tool that produced the stream to exit,
+   * runs post hooks, and throws SOURCE_UNREADABLE (with the tool's stderr, secrets removed) if the
+   * copy was not complete: a backup whose session fails must not be reported as available.
+   */
+  finish(): Promise<void>;
+  /** Stops the tool and runs post hooks; safe to call after finish or twice. */
+  abort(): Promise<void>;
+}
+
+/** Where a restore reads the backup from (given by the engine). */
+export interface RestoreSource {
+  /** For `paths` backups: restores the archived tree so that `target` receives what the path held. */
+  restoreTree(target: string): Promise<void>;
+  /** For `stream` backups: the stored file's bytes. */
+  readStream(): AsyncIterable<Uint8Array>;
+}
+
+export interface DriverContext {
+  readonly signal?: AbortSignal;
+  /** A directory the driver may use for scratch files, removed by the caller afterwards. */
+  readonly scratchDir: string;
+}
+
+export interface SourceDriver<Config = unknown, Target = unknown> {
+  readonly name: string;
+  /** Checks a resource's driver config; throws INVALID_ARGUMENT naming the bad field. */
+  parseConfig(raw: unknown): Config;
+  /** Checks a restore target for this driver; throws INVALID_ARGUMENT naming the bad field. */
+  parseTarget(raw: unknown, config: Config): Target;
+  openBackup(config: Config, ctx: DriverContext): Promise<BackupSession>;
+  restore(config: Config, target: Target, source: RestoreSource, ctx: DriverContext): Promise<void>;
+  /** Logical size of the resource in bytes, when it can be told cheaply (for progress and sizes). */
+  size?(config: Config): Promise<number | undefined>;
+}
