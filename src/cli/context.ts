@@ -14,6 +14,14 @@ export interface CliContext {
   };
   readonly repoEnv: RepositoryEnv;
   readonly readFile: (path: string) => Promise<string>;
+  /** Starts the server (wired by main/, which owns the composition) and runs until stopped. */
+  readonly serve?: (opts: ServeFlags) => Promise<void>;
   /** A command that finished with partial success (restic's exit 3) sets this. */
   readonly status: { exitCode: number };
+}
+
+export interface ServeFlags {
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
 }

@@ -10,13 +10,15 @@ import { restoreCommand } from './repo/restore.js';
 import { snapshotsCommand } from './repo/snapshots.js';
 import { unlockCommand } from './repo/unlock.js';
 import { repoExtensions } from './repo/extensions.js';
+import { addServeCommand } from './serve.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('holdfast').description('Holdfast: backups in restic-format repositories').exitOverride();
   program.configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
   const repo = program.command('repo').description('work on a repository directly');
   for (const add of [initCommand, backupCommand, restoreCommand, snapshotsCommand, lsCommand, keyCommand, unlockCommand, ...repoExtensions]) add(ctx, repo);
-  for (const c of [program, repo, ...repo.commands]) c.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
+  addServeCommand(program, ctx);
+  for (const c of [program, repo, ...program.commands, ...repo.commands]) c.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
   return program;
 }
 

@@ -26,6 +26,9 @@ export const ERRORS = {
   SOURCE_UNREADABLE: { exitCode: 3, httpStatus: 500, permanent: true, summary: 'Some source files could not be read; the snapshot was saved without them.' },
   CHECK_FAILED: { exitCode: 1, httpStatus: 500, permanent: true, summary: 'The repository check found errors.' },
   CANCELED: { exitCode: 130, httpStatus: 499, permanent: true, summary: 'The operation was canceled.' },
+  ALREADY_EXISTS: { exitCode: 1, httpStatus: 409, permanent: true, summary: 'An object with the same unique name or key already exists.' },
+  CONFLICT: { exitCode: 1, httpStatus: 409, permanent: false, summary: 'The request conflicts with work in progress (e.g. another mutating job on the same resource).' },
+  UNAUTHENTICATED: { exitCode: 1, httpStatus: 401, permanent: true, summary: 'The request carries no valid credentials.' },
   INTERNAL: { exitCode: 1, httpStatus: 500, permanent: true, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,29 +1,12 @@
 /**
  * Composition root of the command line: reads the environment once, builds
- * the repository environment (clock, randomness, identity) and runs the CLI.
+ * the repository environment (clock, randomness, identity) and runs the CLI;
+ * `holdfast serve` starts the server through the `serve` hook.
  */
 import { readFile } from 'node:fs/promises';
-import { hostname, userInfo } from 'node:os';
-import { cryptoRandom, systemClock } from '../common/clock.js';
+import { repoEnvironment } from './environment.js';
 import { runCli } from '../cli/program.js';
 import type { CliContext } from '../cli/context.js';
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
-}
-
-function currentUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return '';
-  }
-}
 
 const env = process.env;
 const ctx: CliContext = {
@@ -35,7 +18,22 @@ const ctx: CliContext = {
     ...(env['HOLDFAST_PASSWORD'] === undefined ? {} : { password: env['HOLDFAST_PASSWORD'] }),
     ...(env['HOLDFAST_PASSWORD_FILE'] === undefined ? {} : { passwordFile: env['HOLDFAST_PASSWORD_FILE'] }),
   },
-  repoEnv: { clock: systemClock, random: cryptoRandom, hostname: hostname(), username: currentUser(), pid: process.pid, isProcessAlive },
+  repoEnv: repoEnvironment(),
+  serve: async (opts) => {
+    // Loaded only here: the repository commands stay free of the server's dependencies.
+    const { startServer } = await import('./serve.js');
+    const server = await startServer({
+      ...opts,
+      ...(env['HOLDFAST_MASTER_KEY'] === undefined ? {} : { masterKey: env['HOLDFAST_MASTER_KEY'] }),
+      ...(env['HOLDFAST_CATALOG_URL'] === undefined ? {} : { catalogUrl: env['HOLDFAST_CATALOG_URL'] }),
+      toolEnv: env,
+      say: (line) => process.stdout.write(`${line}\n`),
+    });
+    const stop = (): void => { void server.stop().then(() => process.exit(0)); };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    await new Promise<never>(() => undefined);
+  },
   readFile: (path) => readFile(path, 'utf8'),
   status: { exitCode: 0 },
 };

@@ -25,7 +25,12 @@ export interface BackupSession {
 
 /** Where a restore reads the backup from (given by the engine). */
 export interface RestoreSource {
-  /** For `paths` backups: restores the archived tree so that `target` receives what the path held. */
+  /**
+   * For `paths` backups: restores the archived tree under the directory `target`, as restic does:
+   * an archived absolute path `/a/b` arrives at `<target>/a/b` (with its parent directories).
+   * Drivers that must place the data at an exact path restore into a scratch directory on the
+   * same filesystem and rename.
+   */
   restoreTree(target: string): Promise<void>;
   /** For `stream` backups: the stored file's bytes. */
   readStream(): AsyncIterable<Uint8Array>;
@@ -35,6 +40,11 @@ export interface DriverContext {
   readonly signal?: AbortSignal;
   /** A directory the driver may use for scratch files, removed by the caller afterwards. */
   readonly scratchDir: string;
+  /**
+   * The environment dump tools run with (main passes process.env, which src/source may not read);
+   * secrets are added to it per child. Default: only a PATH of /usr/local/bin:/usr/bin:/bin.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface SourceDriver<Config = unknown, Target = unknown> {

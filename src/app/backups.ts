@@ -1,0 +1,82 @@
+/**
+ * Backup and restore requests: each becomes a job in the catalog that the
+ * runner executes (job-handlers.ts). A backup row exists from the request on
+ * (CREATING) and becomes AVAILABLE only once its snapshot is stored and the
+ * source confirmed the copy was complete.
+ */
+import { fail } from '../common/errors.js';
+import type { Backup, Job } from '../catalog/index.js';
+import { driverFor } from '../source/registry.js';
+import type { AppContext, Principal } from './context.js';
+import { newId, nowIso } from './context.js';
+import { getResource } from './resources.js';
+
+export interface BackupRequest {
+  readonly resourceId: string;
+  readonly type?: 'FULL' | 'INCREMENTAL';
+  readonly name?: string;
+  readonly description?: string;
+  readonly tags?: Record<string, unknown>;
+  readonly keepForever?: boolean;
+  readonly source?: 'MANUAL' | 'SCHEDULED';
+  readonly expiresAt?: string;
+  readonly extra?: Record<string, unknown>;
+}
+
+const EMPTY_PROGRESS = { percent: 0, bytesDone: 0, bytesTotal: null, filesDone: 0, bytesPerSecond: 0 };
+
+function newJob(app: AppContext, who: Principal, kind: string, ids: { resourceId: string; backupId: string }, params: unknown): Job {
+  return {
+    id: newId(app.random, 'job'), tenantId: who.tenantId, kind, resourceId: ids.resourceId, backupId: ids.backupId, mutating: true,
+    state: 'ACCEPTED', params, progress: { ...EMPTY_PROGRESS }, error: null, attempts: 0, runAfter: nowIso(app.clock),
+    leaseOwner: null, leaseExpiresAt: null, cancelRequested: false, createdAt: nowIso(app.clock), startedAt: null, finishedAt: null,
+  };
+}
+
+/** Queues a backup; a resource with a mutating job already running answers CONFLICT and nothing is created. */
+export async function requestBackup(app: AppContext, who: Principal, req: BackupRequest): Promise<{ backup: Backup; job: Job }> {
+  const resource = await getResource(app, who, req.resourceId);
+  const backupId = newId(app.random, 'bak');
+  const job = newJob(app, who, 'backup', { resourceId: resource.id, backupId }, {});
+  await app.catalog.jobs.create(job);
+  const now = nowIso(app.clock);
+  const backup: Backup = {
+    id: backupId, tenantId: who.tenantId, resourceId: resource.id, name: req.name ?? `${resource.name}-${now}`, description: req.description ?? '',
+    type: req.type ?? 'INCREMENTAL', source: req.source ?? 'MANUAL', state: 'CREATING', logicalBytes: null, storedBytes: null, snapshotIds: [],
+    timeRequested: now, timeImaged: null, timeAvailable: null, expiresAt: req.expiresAt ?? null, keepForever: req.keepForever ?? false,
+    tags: req.tags ?? {}, parentId: null, jobId: job.id, extra: req.extra ?? {},
+  };
+  await app.catalog.backups.create(backup);
+  app.jobsWaiting();
+  return { backup, job };
+}
+
+export async function getBackup(app: AppContext, who: Principal, id: string): Promise<Backup> {
+  const b = await app.catalog.backups.get(who.tenantId, id);
+  if (b === undefined || b.state === 'DELETED') throw fail('NOT_FOUND', `no backup ${id}`);
+  return b;
+}
+
+/** Queues a restore of an available backup into a target the resource's driver accepts. */
+export async function requestRestore(app: AppContext, who: Principal, backupId: string, target: unknown): Promise<Job> {
+  const backup = await getBackup(app, who, backupId);
+  if (backup.state !== 'AVAILABLE') throw fail('CONFLICT', `backup ${backupId} is ${backup.state}, not AVAILABLE`);
+  const resource = await getResource(app, who, backup.resourceId);
+  const parsed = driverFor(resource.driver).parseTarget(target ?? {}, resource.config);
+  const job = newJob(app, who, 'restore', { resourceId: resource.id, backupId }, { target: parsed });
+  await app.catalog.jobs.create(job);
+  app.jobsWaiting();
+  return job;
+}
+
+export async function getJob(app: AppContext, who: Principal, id: string): Promise<Job> {
+  const j = await app.catalog.jobs.get(who.tenantId, id);
+  if (j === undefined) throw fail('NOT_FOUND', `no job ${id}`);
+  return j;
+}
+
+export async function cancelJob(app: AppContext, who: Principal, id: string): Promise<Job> {
+  const j = await app.catalog.jobs.requestCancel(who.tenantId, id);
+  if (j === undefined) throw fail('NOT_FOUND', `no job ${id}`);
+  return j;
+}

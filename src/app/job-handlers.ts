@@ -1,0 +1,122 @@
+/**
+ * What the runner does for each job kind: a backup reads the resource through
+ * its driver into the tenant's repository; a restore reads the snapshot back
+ * through the driver into the target. Scratch space lives under the data
+ * directory and is removed whatever happens.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fail, isHoldfastError } from '../common/errors.js';
+import type { Backup, Job, Resource } from '../catalog/index.js';
+import { backup as runEngineBackup, type BackupOptions, type BackupSummary } from '../engine/backup/archiver.js';
+import { restore as runEngineRestore } from '../engine/restore/restorer.js';
+import { dumpFile } from '../engine/restore/dump.js';
+import type { Repository } from '../repository/repository.js';
+import { driverFor } from '../source/registry.js';
+import type { BackupInput, RestoreSource } from '../source/driver.js';
+import type { JobContext, JobHandler } from '../jobs/runner.js';
+import type { AppContext } from './context.js';
+import { nowIso } from './context.js';
+import { openTenantRepository } from './repositories.js';
+
+async function loadSubjects(app: AppContext, job: Job): Promise<{ backup: Backup; resource: Resource }> {
+  const backup = job.backupId === null ? undefined : await app.catalog.backups.get(job.tenantId, job.backupId);
+  const resource = job.resourceId === null ? undefined : await app.catalog.resources.get(job.tenantId, job.resourceId);
+  if (backup === undefined || resource === undefined) throw fail('NOT_FOUND', `job ${job.id} refers to a backup or resource that no longer exists`);
+  return { backup, resource };
+}
+
+async function withScratch<T>(app: AppContext, fn: (dir: string) => Promise<T>): Promise<T> {
+  const base = join(app.dataDir, 'tmp');
+  mkdirSync(base, { recursive: true, mode: 0o700 });
+  const dir = mkdtempSync(join(base, 'job-'));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function engineOptions(backup: Backup, resource: Resource, ctx: JobContext): BackupOptions {
+  return {
+    tags: [`holdfast-backup=${backup.id}`, `holdfast-resource=${resource.id}`],
+    hostname: 'holdfast',
+    force: backup.type === 'FULL',
+    signal: ctx.signal,
+    onProgress: (p) => ctx.progress(progressOf(p)),
+  };
+}
+
+function progressOf(p: { bytesDone?: number; bytesTotal?: number; filesDone?: number }): { bytesDone: number; bytesTotal: number | null; filesDone: number; percent: number } {
+  const done = p.bytesDone ?? 0;
+  const total = p.bytesTotal ?? null;
+  return { bytesDone: done, bytesTotal: total, filesDone: p.filesDone ?? 0, percent: total !== null && total > 0 ? Math.min(99, Math.floor((100 * done) / total)) : 0 };
+}
+
+function archive(repo: Repository, input: BackupInput, opts: BackupOptions): Promise<BackupSummary> {
+  return input.kind === 'paths'
+    ? runEngineBackup(repo, { ...opts, paths: input.paths })
+    : runEngineBackup(repo, { ...opts, stdin: { filename: input.filename, stream: input.stream } });
+}
+
+export function backupHandler(app: AppContext): JobHandler {
+  return async (job, ctx) => {
+    const { backup, resource } = await loadSubjects(app, job);
+    try {
+      const repo = await openTenantRepository(app, job.tenantId);
+      const imaged = nowIso(app.clock);
+      const summary = await withScratch(app, async (scratchDir) => {
+        const session = await driverFor(resource.driver).openBackup(resource.config, { signal: ctx.signal, scratchDir, env: app.toolEnv });
+        try {
+          const result = await archive(repo, session.input, engineOptions(backup, resource, ctx));
+          await session.finish();
+          return { result, input: session.input };
+        } catch (err) {
+          await session.abort();
+          throw err;
+        }
+      });
+      await app.catalog.backups.update(job.tenantId, backup.id, {
+        state: 'AVAILABLE', snapshotIds: [summary.result.snapshotId], logicalBytes: summary.result.bytesProcessed,
+        storedBytes: summary.result.bytesStored, timeImaged: imaged, timeAvailable: nowIso(app.clock),
+        extra: { ...backup.extra, input: describeInput(summary.input) },
+      });
+    } catch (err) {
+      if (!isHoldfastError(err) || err.permanent) await app.catalog.backups.update(job.tenantId, backup.id, { state: 'FAILED' });
+      throw err;
+    }
+  };
+}
+
+function describeInput(input: BackupInput): Record<string, unknown> {
+  return input.kind === 'paths' ? { kind: 'paths', paths: input.paths } : { kind: 'stream', filename: input.filename };
+}
+
+function restoreSource(repo: Repository, backup: Backup, ctx: JobContext): RestoreSource {
+  const snapshot = backup.snapshotIds[0];
+  const input = backup.extra['input'] as { kind: string; paths?: string[]; filename?: string } | undefined;
+  if (snapshot === undefined || input === undefined) throw fail('INVALID_DATA', `backup ${backup.id} has no stored snapshot`);
+  return {
+    async restoreTree(target) {
+      if (input.kind !== 'paths') throw fail('INVALID_ARGUMENT', `backup ${backup.id} holds a stream, not a tree`);
+      await runEngineRestore(repo, { snapshot, target, onProgress: (p) => ctx.progress(progressOf(p)) });
+    },
+    readStream() {
+      if (input.filename === undefined) throw fail('INVALID_ARGUMENT', `backup ${backup.id} holds a tree, not a stream`);
+      const out = new PassThrough({ highWaterMark: 4 * 1024 * 1024 });
+      dumpFile(repo, snapshot, `/${input.filename}`, out).then(() => out.end(), (err: unknown) => out.destroy(err as Error));
+      return out;
+    },
+  };
+}
+
+export function restoreHandler(app: AppContext): JobHandler {
+  return async (job, ctx) => {
+    const { backup, resource } = await loadSubjects(app, job);
+    const repo = await openTenantRepository(app, job.tenantId);
+    const driver = driverFor(resource.driver);
+    const target = driver.parseTarget((job.params as { target?: unknown }).target ?? {}, resource.config);
+    await withScratch(app, (scratchDir) => driver.restore(resource.config, target, restoreSource(repo, backup, ctx), { signal: ctx.signal, scratchDir, env: app.toolEnv }));
+  };
+}

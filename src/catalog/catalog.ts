@@ -1,0 +1,78 @@
+/**
+ * Opens the catalog: picks the dialect from the URL ('sqlite:<path>',
+ * 'sqlite::memory:', 'postgres://…' or 'postgresql://…'), brings the schema to
+ * the latest migration and wires the stores over one Kysely handle.
+ */
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, type Dialect as KyselyDialect } from 'kysely';
+import pg from 'pg';
+import type { Clock } from '../common/clock.js';
+import { fail } from '../common/errors.js';
+import { createBackupStore } from './backups.js';
+import type { StoreContext } from './context.js';
+import { createCredentialStore } from './credentials.js';
+import { createIdempotencyStore } from './idempotency.js';
+import { createJobStore } from './jobs.js';
+import { migrateToLatest } from './migrations/index.js';
+import { createRepositoryStore } from './repositories.js';
+import { createResourceStore } from './resources.js';
+import type { Database } from './schema.js';
+import { createTenantStore } from './tenants.js';
+import type { Catalog, Dialect } from './types.js';
+
+export type * from './types.js';
+
+/** How long a SQLite writer waits for another connection's lock before SQLITE_BUSY. */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+function sqliteDialect(path: string): KyselyDialect {
+  const database = new SqliteDatabase(path);
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  if (path !== ':memory:') database.pragma('journal_mode = WAL');
+  return new SqliteDialect({ database });
+}
+
+function postgresDialect(url: string): KyselyDialect {
+  const pool = new pg.Pool({ connectionString: url });
+  // An idle connection the server dropped (restart, failover) is replaced on next use; unhandled, its error would end the process.
+  pool.on('error', () => undefined);
+  return new PostgresDialect({ pool });
+}
+
+/** Parses a catalog URL into its dialect name and Kysely dialect. */
+export function dialectFor(url: string): { dialect: Dialect; kysely: KyselyDialect } {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { dialect: 'postgres', kysely: postgresDialect(url) };
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') throw fail('INVALID_ARGUMENT', 'the sqlite catalog URL names no file');
+    return { dialect: 'sqlite', kysely: sqliteDialect(path) };
+  }
+  throw fail('INVALID_ARGUMENT', `unsupported catalog URL scheme: ${url.split(':')[0] ?? ''}`);
+}
+
+function wire(ctx: StoreContext): Catalog {
+  return Object.freeze({
+    dialect: ctx.dialect,
+    tenants: createTenantStore(ctx),
+    credentials: createCredentialStore(ctx),
+    resources: createResourceStore(ctx),
+    backups: createBackupStore(ctx),
+    jobs: createJobStore(ctx),
+    repositories: createRepositoryStore(ctx),
+    idempotency: createIdempotencyStore(ctx),
+    close: () => ctx.db.destroy(),
+  });
+}
+
+/** Opens (and migrates) the catalog at `url`; the caller closes it. */
+export async function openCatalog(url: string, clock: Clock): Promise<Catalog> {
+  const { dialect, kysely } = dialectFor(url);
+  const db = new Kysely<Database>({ dialect: kysely });
+  try {
+    await migrateToLatest(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return wire({ db, clock, dialect });
+}

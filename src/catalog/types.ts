@@ -1,0 +1,258 @@
+/**
+ * The catalog's row types and store contracts (DESIGN.md §3, §5). Ids are
+ * strings the caller generates; times are ISO-8601 UTC strings taken from the
+ * injected Clock; JSON-valued fields round-trip through text columns.
+ *
+ * Every tenant-scoped read takes a tenantId and answers undefined for a row of
+ * another tenant: isolation is enforced here, not only in the layers above.
+ */
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** A page of rows and, when more may follow, the cursor to pass as `after`. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly next?: string;
+}
+
+export interface PageRequest {
+  readonly limit: number;
+  readonly after?: string;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  /** Dialect aliases, e.g. {identityDomain: ['acme', 'idcs-123'], ociTenancy: ['ocid1.tenancy…']}. */
+  aliases: Record<string, string[]>;
+  createdAt: string;
+}
+export type NewTenant = Omit<Tenant, 'createdAt'>;
+
+export interface TenantStore {
+  /** Throws ALREADY_EXISTS when the name or one of the aliases is taken. */
+  create(tenant: NewTenant): Promise<Tenant>;
+  get(id: string): Promise<Tenant | undefined>;
+  getByName(name: string): Promise<Tenant | undefined>;
+  findByAlias(kind: string, value: string): Promise<Tenant | undefined>;
+  list(): Promise<Tenant[]>;
+}
+
+export type CredentialKind = 'token' | 'password' | 'api-key';
+export type Role = 'admin' | 'member';
+
+export interface Credential {
+  id: string;
+  tenantId: string;
+  kind: CredentialKind;
+  /** A user name, or an OCI key id. */
+  principal: string;
+  /** Globally unique, non-secret: a token's id prefix; for other kinds any unique value (e.g. the id). */
+  lookupId: string;
+  /** A hash computed by the caller; stored, never computed or returned elsewhere. */
+  secretHash: string | null;
+  publicKeyPem: string | null;
+  role: Role;
+  createdAt: string;
+}
+export type NewCredential = Omit<Credential, 'createdAt'>;
+
+export interface CredentialStore {
+  /** Throws ALREADY_EXISTS when the lookupId is taken. */
+  create(credential: NewCredential): Promise<Credential>;
+  listForTenant(tenantId: string): Promise<Credential[]>;
+  /** Across tenants: a user name may exist in several, so every match is returned (oldest first). */
+  findByPrincipal(kind: CredentialKind, principal: string): Promise<Credential[]>;
+  findByLookupId(lookupId: string): Promise<Credential | undefined>;
+  delete(id: string): Promise<boolean>;
+}
+
+export type ResourceKind = 'volume' | 'database' | 'application';
+
+export interface Resource {
+  id: string;
+  tenantId: string;
+  name: string;
+  kind: ResourceKind;
+  driver: string;
+  config: unknown;
+  /** Ids in each dialect, e.g. {ociVolumeId: 'ocid1.volume…'}; unique per tenant and key. */
+  aliases: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+export type NewResource = Omit<Resource, 'createdAt' | 'updatedAt'>;
+export interface ResourcePatch {
+  name?: string;
+  config?: unknown;
+  aliases?: Record<string, string>;
+}
+
+export interface ResourceStore {
+  /** Throws ALREADY_EXISTS when the name (per tenant) or an alias is taken. */
+  create(resource: NewResource): Promise<Resource>;
+  get(tenantId: string, id: string): Promise<Resource | undefined>;
+  /** Keyset pagination by id, ascending. */
+  list(tenantId: string, page: PageRequest): Promise<Page<Resource>>;
+  update(tenantId: string, id: string, patch: ResourcePatch): Promise<Resource | undefined>;
+  delete(tenantId: string, id: string): Promise<boolean>;
+  findByAlias(tenantId: string, key: string, value: string): Promise<Resource | undefined>;
+}
+
+export type BackupType = 'FULL' | 'INCREMENTAL';
+export type BackupSource = 'MANUAL' | 'SCHEDULED';
+export type BackupState = 'CREATING' | 'AVAILABLE' | 'FAILED' | 'DELETING' | 'DELETED';
+
+export interface Backup {
+  id: string;
+  tenantId: string;
+  resourceId: string;
+  name: string;
+  description: string;
+  type: BackupType;
+  source: BackupSource;
+  state: BackupState;
+  logicalBytes: number | null;
+  storedBytes: number | null;
+  snapshotIds: string[];
+  timeRequested: string;
+  timeImaged: string | null;
+  timeAvailable: string | null;
+  expiresAt: string | null;
+  keepForever: boolean;
+  tags: Record<string, unknown>;
+  parentId: string | null;
+  jobId: string | null;
+  /** Per-dialect fields. */
+  extra: Record<string, unknown>;
+}
+export type BackupPatch = Partial<Omit<Backup, 'id' | 'tenantId'>>;
+export interface BackupFilter {
+  resourceId?: string;
+  state?: BackupState;
+  type?: BackupType;
+}
+
+export interface BackupStore {
+  create(backup: Backup): Promise<Backup>;
+  get(tenantId: string, id: string): Promise<Backup | undefined>;
+  /** Newest first (timeRequested desc, id desc). */
+  list(tenantId: string, filter: BackupFilter, page: PageRequest): Promise<Page<Backup>>;
+  update(tenantId: string, id: string, patch: BackupPatch): Promise<Backup | undefined>;
+}
+
+export type JobState = 'ACCEPTED' | 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'CANCELED';
+export type JobEndState = 'SUCCEEDED' | 'FAILED' | 'CANCELED';
+
+export interface JobProgress {
+  percent: number;
+  bytesDone: number;
+  bytesTotal: number | null;
+  filesDone: number;
+  bytesPerSecond: number;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+export interface Job {
+  id: string;
+  tenantId: string;
+  /** 'backup' | 'restore' | 'delete' | … */
+  kind: string;
+  resourceId: string | null;
+  backupId: string | null;
+  mutating: boolean;
+  state: JobState;
+  params: unknown;
+  progress: JobProgress;
+  error: JobError | null;
+  attempts: number;
+  runAfter: string;
+  leaseOwner: string | null;
+  leaseExpiresAt: string | null;
+  cancelRequested: boolean;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** What create() needs; the rest starts at its initial value (ACCEPTED, no lease, zero progress). */
+export type NewJob = Pick<Job, 'id' | 'tenantId' | 'kind' | 'resourceId' | 'backupId' | 'mutating' | 'params'> &
+  Partial<Pick<Job, 'runAfter' | 'state'>>;
+
+export interface JobFilter {
+  state?: JobState;
+  resourceId?: string;
+  kind?: string;
+}
+
+export interface Heartbeat {
+  held: boolean;
+  cancelRequested: boolean;
+}
+
+export interface JobStore {
+  /** Throws CONFLICT (data.jobId = the running one) if a mutating job of the same resource is ACCEPTED or IN_PROGRESS. */
+  create(job: NewJob): Promise<Job>;
+  /** Atomically takes the oldest runnable job (ACCEPTED and due, or IN_PROGRESS with an expired lease). */
+  claim(owner: string, leaseMs: number): Promise<Job | undefined>;
+  heartbeat(id: string, owner: string, progress: JobProgress, leaseMs: number): Promise<Heartbeat>;
+  /** False when the owner no longer holds the lease. */
+  finish(id: string, owner: string, state: JobEndState, error?: JobError): Promise<boolean>;
+  /** Back to ACCEPTED, due at runAfter, with the error recorded and the lease cleared. */
+  retryLater(id: string, owner: string, runAfter: string, error: JobError): Promise<boolean>;
+  /** ACCEPTED becomes CANCELED at once; IN_PROGRESS gets cancelRequested. */
+  requestCancel(tenantId: string, id: string): Promise<Job | undefined>;
+  get(tenantId: string, id: string): Promise<Job | undefined>;
+  /** Newest first (createdAt desc, id desc). */
+  list(tenantId: string, filter: JobFilter, page: PageRequest): Promise<Page<Job>>;
+}
+
+export interface RepositoryRow {
+  id: string;
+  tenantId: string;
+  /** A path or an s3 URL. */
+  location: string;
+  /** Encrypted by the caller under the server's master key. */
+  passwordCiphertext: string;
+  createdAt: string;
+}
+export type NewRepositoryRow = Omit<RepositoryRow, 'createdAt'>;
+
+export interface RepositoryStore {
+  /** One repository per tenant: throws ALREADY_EXISTS for a second. */
+  create(row: NewRepositoryRow): Promise<RepositoryRow>;
+  getForTenant(tenantId: string): Promise<RepositoryRow | undefined>;
+  list(): Promise<RepositoryRow[]>;
+}
+
+export interface IdempotencyRecord {
+  requestHash: string;
+  status: number;
+  body: string;
+  createdAt: string;
+}
+export type NewIdempotencyRecord = Omit<IdempotencyRecord, 'createdAt'>;
+
+export interface IdempotencyStore {
+  get(tenantId: string, scope: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /** First writer wins: answers the row now stored, which is an earlier one if it existed. */
+  put(tenantId: string, scope: string, key: string, value: NewIdempotencyRecord): Promise<IdempotencyRecord>;
+  /** Removes records created before `iso`; answers how many. */
+  purgeOlderThan(iso: string): Promise<number>;
+}
+
+export interface Catalog {
+  readonly dialect: Dialect;
+  readonly tenants: TenantStore;
+  readonly credentials: CredentialStore;
+  readonly resources: ResourceStore;
+  readonly backups: BackupStore;
+  readonly jobs: JobStore;
+  readonly repositories: RepositoryStore;
+  readonly idempotency: IdempotencyStore;
+  close(): Promise<void>;
+}

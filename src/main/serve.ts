@@ -1,0 +1,75 @@
+/**
+ * `holdfast serve`: the embedded default. One process with the native API,
+ * the job runner, a SQLite catalog and one local repository per tenant, all
+ * under one data directory. A first start creates the default tenant and
+ * prints its admin token once.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { cryptoRandom, systemClock } from '../common/clock.js';
+import { openCatalog } from '../catalog/index.js';
+import type { AppContext } from '../app/context.js';
+import { ensureDefaultTenant } from '../app/tenants.js';
+import { parseMasterKey } from '../app/secrets.js';
+import { backupHandler, restoreHandler } from '../app/job-handlers.js';
+import { createRunner } from '../jobs/runner.js';
+import { buildServer } from '../http/server.js';
+import { repoEnvironment } from './environment.js';
+
+export interface ServeOptions {
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly catalogUrl?: string;
+  readonly masterKey?: string;
+  readonly logger?: boolean;
+  readonly toolEnv?: Readonly<Record<string, string | undefined>>;
+  /** Where the one-time admin token is printed. */
+  readonly say: (line: string) => void;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** The master key from the option (env HOLDFAST_MASTER_KEY), else `<data>/master.key`, made on first start. */
+function loadMasterKey(dataDir: string, given: string | undefined): Buffer {
+  if (given !== undefined) return parseMasterKey(given);
+  const file = join(dataDir, 'master.key');
+  if (!existsSync(file)) {
+    writeFileSync(file, `${cryptoRandom.bytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+  }
+  return parseMasterKey(readFileSync(file, 'utf8'));
+}
+
+export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  const dataDir = resolve(o.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const catalog = await openCatalog(o.catalogUrl ?? `sqlite:${join(dataDir, 'catalog.db')}`, systemClock);
+  let wake = (): void => undefined;
+  const app: AppContext = {
+    catalog, clock: systemClock, random: cryptoRandom, repoEnv: repoEnvironment(), dataDir,
+    masterKey: loadMasterKey(dataDir, o.masterKey), toolEnv: o.toolEnv ?? {}, jobsWaiting: () => wake(),
+  };
+  const runner = createRunner({
+    catalog, clock: systemClock, owner: `${hostname()}:${process.pid}`,
+    handlers: { backup: backupHandler(app), restore: restoreHandler(app) },
+  });
+  wake = () => runner.wake();
+  const { adminToken } = await ensureDefaultTenant(app);
+  if (adminToken !== undefined) o.say(`Created the default tenant. Admin token (shown once, keep it): ${adminToken}`);
+  const server = await buildServer(app, { logger: o.logger ?? true });
+  const url = await server.listen({ host: o.host, port: o.port });
+  runner.start();
+  return {
+    url,
+    async stop() {
+      await server.close();
+      await runner.stop();
+      await catalog.close();
+    },
+  };
+}

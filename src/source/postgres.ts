@@ -1,0 +1,94 @@
+/**
+ * The PostgreSQL driver (DESIGN.md §4). Logical (default): `pg_dump
+ * --format=custom` streamed as `<db>.pgdump`, restored with `pg_restore` in a
+ * single transaction into an existing database. Physical: see
+ * postgres-physical.ts. Passwords reach the tools only through PGPASSWORD.
+ */
+import { fail } from '../common/errors.js';
+import type { BackupSession, DriverContext, RestoreSource, SourceDriver } from './driver.js';
+import { objectOf, optionalBoolean, type Fields } from './fields.js';
+import { parseConn, pgEnv, safeName, type PgConn } from './postgres-conn.js';
+import { openPhysicalBackup, parsePhysicalTarget, restorePhysical, type PgPhysicalTarget } from './postgres-physical.js';
+import { runWithInput, startChild } from './process.js';
+import { streamSession } from './session.js';
+
+export type PgMode = 'logical' | 'physical';
+
+export interface PostgresConfig {
+  readonly conn: PgConn;
+  readonly mode: PgMode;
+}
+
+/** Logical restore: into `conn` (default: the source database), dropping existing objects first when `clean`. */
+export interface PgLogicalTarget {
+  readonly kind: 'logical';
+  readonly conn: PgConn;
+  readonly clean: boolean;
+}
+
+export type PostgresTarget = PgLogicalTarget | ({ readonly kind: 'physical' } & PgPhysicalTarget);
+
+function parseConfig(raw: unknown): PostgresConfig {
+  const o = objectOf(raw, 'postgres config');
+  return Object.freeze({ conn: parseConn(o, 'url', 'password'), mode: parseMode(o) });
+}
+
+function parseMode(o: Fields): PgMode {
+  const mode = o['mode'] ?? 'logical';
+  if (mode !== 'logical' && mode !== 'physical') throw fail('INVALID_ARGUMENT', "mode must be 'logical' or 'physical'");
+  return mode;
+}
+
+function parseTarget(raw: unknown, config: PostgresConfig): PostgresTarget {
+  const o = objectOf(raw ?? {}, 'postgres restore target');
+  if (config.mode === 'physical') return Object.freeze({ kind: 'physical', ...parsePhysicalTarget(o) });
+  const clean = optionalBoolean(o, 'clean') ?? true;
+  if (o['url'] === undefined) return Object.freeze({ kind: 'logical', conn: config.conn, clean });
+  const conn = parseConn(o, 'url', 'password');
+  return Object.freeze({ kind: 'logical', conn: withSourcePassword(conn, config.conn), clean });
+}
+
+/** A target on the same server as the source, as the same user, may reuse the source's password. */
+function withSourcePassword(conn: PgConn, source: PgConn): PgConn {
+  const sameLogin = conn.host === source.host && conn.port === source.port && conn.user === source.user;
+  return conn.password === undefined && sameLogin ? Object.freeze({ ...conn, password: source.password }) : conn;
+}
+
+function openLogicalBackup(conn: PgConn, ctx: DriverContext): Promise<BackupSession> {
+  const child = startChild({
+    command: 'pg_dump',
+    args: ['--format=custom', `--dbname=${conn.url}`],
+    baseEnv: ctx.env,
+    env: pgEnv(conn),
+    secrets: [conn.password],
+    signal: ctx.signal,
+    what: `pg_dump of database ${conn.database}`,
+  });
+  return Promise.resolve(streamSession(child, `${safeName(conn.database)}.pgdump`));
+}
+
+function restoreLogical(target: PgLogicalTarget, source: RestoreSource, ctx: DriverContext): Promise<void> {
+  const clean = target.clean ? ['--clean', '--if-exists'] : [];
+  return runWithInput(
+    {
+      command: 'pg_restore',
+      args: ['--no-owner', '--single-transaction', ...clean, `--dbname=${target.conn.url}`],
+      baseEnv: ctx.env,
+      env: pgEnv(target.conn),
+      secrets: [target.conn.password],
+      signal: ctx.signal,
+      what: `pg_restore into database ${target.conn.database}`,
+    },
+    source.readStream(),
+  );
+}
+
+export const postgresDriver: SourceDriver<PostgresConfig, PostgresTarget> = Object.freeze({
+  name: 'postgres',
+  parseConfig,
+  parseTarget,
+  openBackup: (config: PostgresConfig, ctx: DriverContext) =>
+    config.mode === 'physical' ? openPhysicalBackup(config.conn, ctx) : openLogicalBackup(config.conn, ctx),
+  restore: (_config: PostgresConfig, target: PostgresTarget, source: RestoreSource, ctx: DriverContext) =>
+    target.kind === 'physical' ? restorePhysical(target, source, ctx) : restoreLogical(target, source, ctx),
+});
