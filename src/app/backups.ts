@@ -5,7 +5,7 @@
  * source confirmed the copy was complete.
  */
 import { fail } from '../common/errors.js';
-import type { Backup, Job } from '../catalog/index.js';
+import type { Backup, Job, NewJob } from '../catalog/index.js';
 import { driverFor } from '../source/registry.js';
 import type { AppContext, Principal } from './context.js';
 import { newId, nowIso } from './context.js';
@@ -23,22 +23,15 @@ export interface BackupRequest {
   readonly extra?: Record<string, unknown>;
 }
 
-const EMPTY_PROGRESS = { percent: 0, bytesDone: 0, bytesTotal: null, filesDone: 0, bytesPerSecond: 0 };
-
-function newJob(app: AppContext, who: Principal, kind: string, ids: { resourceId: string; backupId: string }, params: unknown): Job {
-  return {
-    id: newId(app.random, 'job'), tenantId: who.tenantId, kind, resourceId: ids.resourceId, backupId: ids.backupId, mutating: true,
-    state: 'ACCEPTED', params, progress: { ...EMPTY_PROGRESS }, error: null, attempts: 0, runAfter: nowIso(app.clock),
-    leaseOwner: null, leaseExpiresAt: null, cancelRequested: false, createdAt: nowIso(app.clock), startedAt: null, finishedAt: null,
-  };
+function newJob(app: AppContext, who: Principal, kind: string, ids: { resourceId: string; backupId: string }, params: unknown): NewJob {
+  return { id: newId(app.random, 'job'), tenantId: who.tenantId, kind, resourceId: ids.resourceId, backupId: ids.backupId, mutating: true, params };
 }
 
 /** Queues a backup; a resource with a mutating job already running answers CONFLICT and nothing is created. */
 export async function requestBackup(app: AppContext, who: Principal, req: BackupRequest): Promise<{ backup: Backup; job: Job }> {
   const resource = await getResource(app, who, req.resourceId);
   const backupId = newId(app.random, 'bak');
-  const job = newJob(app, who, 'backup', { resourceId: resource.id, backupId }, {});
-  await app.catalog.jobs.create(job);
+  const job = await app.catalog.jobs.create(newJob(app, who, 'backup', { resourceId: resource.id, backupId }, {}));
   const now = nowIso(app.clock);
   const backup: Backup = {
     id: backupId, tenantId: who.tenantId, resourceId: resource.id, name: req.name ?? `${resource.name}-${now}`, description: req.description ?? '',
@@ -63,8 +56,7 @@ export async function requestRestore(app: AppContext, who: Principal, backupId: 
   if (backup.state !== 'AVAILABLE') throw fail('CONFLICT', `backup ${backupId} is ${backup.state}, not AVAILABLE`);
   const resource = await getResource(app, who, backup.resourceId);
   const parsed = driverFor(resource.driver).parseTarget(target ?? {}, resource.config);
-  const job = newJob(app, who, 'restore', { resourceId: resource.id, backupId }, { target: parsed });
-  await app.catalog.jobs.create(job);
+  const job = await app.catalog.jobs.create(newJob(app, who, 'restore', { resourceId: resource.id, backupId }, { target: parsed }));
   app.jobsWaiting();
   return job;
 }

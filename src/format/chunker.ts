@@ -116,7 +116,12 @@ export function tablesFromTransfer(x: unknown): ChunkerTables {
   return Object.freeze(tables as unknown as ChunkerTables);
 }
 
-const RABIN = new WebAssembly.Module(readFileSync(new URL('./rabin.wasm', import.meta.url)));
+let rabinModule: WebAssembly.Module | undefined;
+
+/** Compiled on first use: importing the chunker for its constants costs no file read or compile. */
+function rabin(): WebAssembly.Module {
+  return (rabinModule ??= new WebAssembly.Module(readFileSync(new URL('./rabin.wasm', import.meta.url))));
+}
 const SCRATCH = 8192;
 const SCRATCH_SIZE = 65536;
 /** Where a caller's buffer starts in the chunker's memory (see rabin.wat). */
@@ -136,7 +141,7 @@ class RabinChunker implements Chunker {
   #count = 0;
 
   constructor(tables: ChunkerTables) {
-    this.#wasm = new WebAssembly.Instance(RABIN).exports as unknown as RabinExports;
+    this.#wasm = new WebAssembly.Instance(rabin()).exports as unknown as RabinExports;
     const words = new Uint32Array(this.#wasm.memory.buffer, 0, 1024);
     for (let b = 0; b < 256; b++) {
       words.set([tables.dropLo[b]!, tables.dropHi[b]!], 2 * b);

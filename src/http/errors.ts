@@ -16,7 +16,7 @@ export function errorAnswer(err: unknown): { status: number; body: ErrorBody } {
   const fe = err as Partial<FastifyError>;
   if (fe.validation !== undefined) return { status: 400, body: { code: 'INVALID_ARGUMENT', message: fe.message ?? 'invalid request' } };
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { status: fe.statusCode, body: { code: fe.statusCode === 413 ? 'INVALID_ARGUMENT' : 'INVALID_ARGUMENT', message: fe.message ?? 'invalid request' } };
+    return { status: fe.statusCode, body: { code: 'INVALID_ARGUMENT', message: fe.message ?? 'invalid request' } };
   }
   return { status: ERRORS.INTERNAL.httpStatus, body: { code: 'INTERNAL', message: 'internal error' } };
 }

@@ -40,8 +40,6 @@ export interface Runner {
   stop(): Promise<void>;
 }
 
-const EMPTY_PROGRESS: JobProgress = { percent: 0, bytesDone: 0, bytesTotal: null, filesDone: 0, bytesPerSecond: 0 };
-
 export function createRunner(o: RunnerOptions): Runner {
   const concurrency = o.concurrency ?? 2;
   const leaseMs = o.leaseMs ?? 30_000;
@@ -84,7 +82,7 @@ export function createRunner(o: RunnerOptions): Runner {
 
 /** Runs one claimed job to a settled state, heartbeating while it runs. */
 async function runOne(o: RunnerOptions, job: Job, abort: AbortController, leaseMs: number): Promise<void> {
-  let progress: JobProgress = { ...EMPTY_PROGRESS, ...job.progress };
+  let progress: JobProgress = job.progress;
   let cancelled = false;
   let beating = true;
   const heartbeat = async (): Promise<void> => {

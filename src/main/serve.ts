@@ -4,7 +4,7 @@
  * under one data directory. A first start creates the default tenant and
  * prints its admin token once.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cryptoRandom, systemClock } from '../common/clock.js';
@@ -40,7 +40,6 @@ function loadMasterKey(dataDir: string, given: string | undefined): Buffer {
   const file = join(dataDir, 'master.key');
   if (!existsSync(file)) {
     writeFileSync(file, `${cryptoRandom.bytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-    chmodSync(file, 0o600);
   }
   return parseMasterKey(readFileSync(file, 'utf8'));
 }

@@ -84,5 +84,5 @@ export const redisDriver: SourceDriver<RedisConfig, RedisTarget> = Object.freeze
   parseConfig,
   parseTarget,
   openBackup,
-  restore: (config: RedisConfig, target: RedisTarget, source: RestoreSource) => restore(config, target, source),
+  restore,
 });

@@ -76,6 +76,6 @@ export const sqliteDriver: SourceDriver<SqliteConfig, SqliteTarget> = Object.fre
   parseConfig,
   parseTarget,
   openBackup,
-  restore: (config: SqliteConfig, target: SqliteTarget, source: RestoreSource) => restore(config, target, source),
+  restore,
   size,
 });

@@ -114,6 +114,6 @@ export const volumeDriver: SourceDriver<VolumeConfig, VolumeTarget> = Object.fre
   parseConfig,
   parseTarget,
   openBackup,
-  restore: (config: VolumeConfig, target: VolumeTarget, source: RestoreSource) => restore(config, target, source),
+  restore,
   size,
 });

@@ -144,7 +144,7 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
   const sealInMain = async (r: SealRequest): Promise<void> => {
     Atomics.sub(mainLoad, 2 * count + 1, 1);
     const blob = sealBlob(o.mainSeals!, 'data', r.chunk, r.id);
-    garbage(2 * r.chunk.length + blob.sealed.length); // the chunk, zstd's and the cipher's output die here
+    garbage(2 * r.chunk.length + blob.sealed.length); // the worker's copy dies here; counted as the worker counts
     await queueSealed(blob, r.chunk.length, r.owner);
   };
 
