@@ -22,7 +22,7 @@ interface SseEvent {
   data: any;
 }
 
-/** Reads a whole event stream; answers its events and how many comment lines it carried. */
+/** Reads a whole event stream to its end; answers the status, the content type and the events (comments dropped). */
 async function readEvents(api: ApiFixture, path: string): Promise<{ status: number; type: string | null; events: SseEvent[] }> {
   const res = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${api.token}` } });
   const events: SseEvent[] = [];
