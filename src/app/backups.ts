@@ -4,8 +4,9 @@
  * (CREATING) and becomes AVAILABLE only once its snapshot is stored and the
  * source confirmed the copy was complete.
  */
+import { sleep } from '../common/concurrency.js';
 import { fail } from '../common/errors.js';
-import type { Backup, Job, NewJob } from '../catalog/index.js';
+import type { Backup, BackupFilter, Job, JobFilter, JobState, NewJob, Page, PageRequest } from '../catalog/index.js';
 import { driverFor } from '../source/registry.js';
 import type { AppContext, Principal } from './context.js';
 import { newId, nowIso } from './context.js';
@@ -50,6 +51,31 @@ export async function getBackup(app: AppContext, who: Principal, id: string): Pr
   return b;
 }
 
+/** Lists a tenant's backups, newest first; DELETED ones only when `state` asks for them. */
+export async function listBackups(app: AppContext, who: Principal, filter: BackupFilter, page: PageRequest): Promise<Page<Backup>> {
+  return app.catalog.backups.list(who.tenantId, { ...filter, hideDeleted: true }, page);
+}
+
+/**
+ * Queues the deletion of a backup: its snapshot is forgotten by a `delete`
+ * job (delete-handler.ts). The backup shows DELETING from this call on; if the
+ * job cannot be queued (another mutating job holds the resource) it goes back
+ * to its state before, so nothing is left half-deleted.
+ */
+export async function requestDelete(app: AppContext, who: Principal, backupId: string): Promise<Job> {
+  const backup = await getBackup(app, who, backupId);
+  if (backup.state === 'CREATING') throw fail('CONFLICT', `backup ${backupId} is still being created`);
+  await app.catalog.backups.update(who.tenantId, backupId, { state: 'DELETING' });
+  try {
+    const job = await app.catalog.jobs.create(newJob(app, who, 'delete', { resourceId: backup.resourceId, backupId }, {}));
+    app.jobsWaiting();
+    return job;
+  } catch (err) {
+    await app.catalog.backups.update(who.tenantId, backupId, { state: backup.state });
+    throw err;
+  }
+}
+
 /** Queues a restore of an available backup into a target the resource's driver accepts. */
 export async function requestRestore(app: AppContext, who: Principal, backupId: string, target: unknown): Promise<Job> {
   const backup = await getBackup(app, who, backupId);
@@ -65,6 +91,39 @@ export async function getJob(app: AppContext, who: Principal, id: string): Promi
   const j = await app.catalog.jobs.get(who.tenantId, id);
   if (j === undefined) throw fail('NOT_FOUND', `no job ${id}`);
   return j;
+}
+
+export async function listJobs(app: AppContext, who: Principal, filter: JobFilter, page: PageRequest): Promise<Page<Job>> {
+  return app.catalog.jobs.list(who.tenantId, filter, page);
+}
+
+const SETTLED: ReadonlySet<JobState> = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
+
+export function isSettled(job: Job): boolean {
+  return SETTLED.has(job.state);
+}
+
+/**
+ * Yields the job now and again each time its state, progress or error
+ * changes, polling the catalog every `pollMs`; ends after yielding a settled
+ * job, or quietly as soon as `signal` aborts (the watcher went away).
+ */
+export async function* watchJob(app: AppContext, who: Principal, id: string, opts: { signal: AbortSignal; pollMs: number }): AsyncGenerator<Job> {
+  let last = '';
+  while (!opts.signal.aborted) {
+    const job = await getJob(app, who, id);
+    const seen = JSON.stringify([job.state, job.progress, job.error]);
+    if (seen !== last) {
+      last = seen;
+      yield job;
+    }
+    if (isSettled(job)) return;
+    try {
+      await sleep(opts.pollMs, opts.signal);
+    } catch {
+      return;
+    }
+  }
 }
 
 export async function cancelJob(app: AppContext, who: Principal, id: string): Promise<Job> {

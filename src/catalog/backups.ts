@@ -4,12 +4,15 @@
  */
 import type { Selectable } from 'kysely';
 import type { StoreContext } from './context.js';
-import { decodeCursor, fetchSize, fromBigInt, fromFlag, fromJson, toFlag, toJson, toPage, uniquely } from './codec.js';
+import { fromBigInt, fromFlag, fromJson, toFlag, toJson, uniquely } from './codec.js';
+import { keysetPage, type Keyset } from './pagination.js';
 import type { BackupTable } from './schema.js';
 import type { Backup, BackupPatch, BackupSource, BackupState, BackupStore, BackupType } from './types.js';
 
 type Columns = Omit<BackupTable, 'id' | 'tenant_id'>;
 type Field = keyof BackupPatch;
+
+const NEWEST_FIRST: Keyset<Selectable<BackupTable>> = { columns: ['time_requested', 'id'], order: 'desc' };
 
 /** Each patchable field: its column and how its value is written. */
 const COLUMNS: { [F in Field]-?: [keyof Columns, (v: NonNullable<BackupPatch[F]> | null) => unknown] } = {
@@ -81,17 +84,13 @@ export function createBackupStore({ db }: StoreContext): BackupStore {
     },
     get,
     async list(tenantId, filter, page) {
-      const cursor = page.after === undefined ? undefined : decodeCursor(page.after, 2);
-      const rows = await db.selectFrom('backups').selectAll().where('tenant_id', '=', tenantId)
+      const query = db.selectFrom('backups').selectAll().where('tenant_id', '=', tenantId)
         .$if(filter.resourceId !== undefined, (q) => q.where('resource_id', '=', filter.resourceId as string))
         .$if(filter.state !== undefined, (q) => q.where('state', '=', filter.state as string))
+        .$if(filter.state === undefined && filter.hideDeleted === true, (q) => q.where('state', '!=', 'DELETED'))
         .$if(filter.type !== undefined, (q) => q.where('type', '=', filter.type as string))
-        .$if(cursor !== undefined, (q) => q.where((eb) => {
-          const [time, id] = cursor as [string, string];
-          return eb.or([eb('time_requested', '<', time), eb.and([eb('time_requested', '=', time), eb('id', '<', id)])]);
-        }))
-        .orderBy('time_requested', 'desc').orderBy('id', 'desc').limit(fetchSize(page.limit)).execute();
-      return toPage(rows, page.limit, toBackup, (row) => [row.time_requested, row.id]);
+        .$if(filter.source !== undefined, (q) => q.where('source', '=', filter.source as string));
+      return keysetPage(query, NEWEST_FIRST, page, toBackup);
     },
     async update(tenantId, id, patch) {
       const set = toColumns(patch);

@@ -2,7 +2,9 @@
  * Idempotency records (OCI opc-retry-token, native Idempotency-Key): the
  * first answer given for a (tenant, scope, key) is kept and replayed. The
  * insert uses ON CONFLICT DO NOTHING, so concurrent writers never fail and
- * all of them read back the same, first, row.
+ * all of them read back the same, first, row. A caller can reserve a key with
+ * a pending body only it knows, then complete() or release() that reservation:
+ * both are conditioned on the pending body, so a stale caller changes nothing.
  */
 import type { Selectable } from 'kysely';
 import type { StoreContext } from './context.js';
@@ -31,6 +33,18 @@ export function createIdempotencyStore({ db, clock }: StoreContext): Idempotency
       const stored = await get(tenantId, scope, key);
       if (stored === undefined) throw fail('INTERNAL', 'idempotency record vanished right after it was written');
       return stored;
+    },
+    async complete(tenantId, scope, key, pendingBody, answer) {
+      const result = await db.updateTable('idempotency').set({ status: answer.status, body: answer.body })
+        .where('tenant_id', '=', tenantId).where('scope', '=', scope).where('key', '=', key).where('body', '=', pendingBody)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async release(tenantId, scope, key, body) {
+      const result = await db.deleteFrom('idempotency')
+        .where('tenant_id', '=', tenantId).where('scope', '=', scope).where('key', '=', key).where('body', '=', body)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) === 1;
     },
     async purgeOlderThan(iso) {
       const result = await db.deleteFrom('idempotency').where('created_at', '<', iso).executeTakeFirst();

@@ -6,11 +6,16 @@
  * the violation into CONFLICT naming the job in the way.
  */
 import type { StoreContext } from './context.js';
-import { decodeCursor, fetchSize, isoNow, isUniqueViolation, toPage } from './codec.js';
+import type { Selectable } from 'kysely';
+import { isoNow, isUniqueViolation } from './codec.js';
 import { fail } from '../common/errors.js';
 import { createJobLeases } from './job-leases.js';
 import { ACTIVE_STATES, newJobRow, toJob } from './job-rows.js';
+import { keysetPage, type Keyset } from './pagination.js';
+import type { JobTable } from './schema.js';
 import type { JobStore, NewJob } from './types.js';
+
+const NEWEST_FIRST: Keyset<Selectable<JobTable>> = { columns: ['created_at', 'id'], order: 'desc' };
 
 export function createJobStore(ctx: StoreContext): JobStore {
   const { db, clock } = ctx;
@@ -48,17 +53,11 @@ export function createJobStore(ctx: StoreContext): JobStore {
     },
     get,
     async list(tenantId, filter, page) {
-      const cursor = page.after === undefined ? undefined : decodeCursor(page.after, 2);
-      const rows = await db.selectFrom('jobs').selectAll().where('tenant_id', '=', tenantId)
+      const query = db.selectFrom('jobs').selectAll().where('tenant_id', '=', tenantId)
         .$if(filter.state !== undefined, (q) => q.where('state', '=', filter.state as string))
         .$if(filter.resourceId !== undefined, (q) => q.where('resource_id', '=', filter.resourceId as string))
-        .$if(filter.kind !== undefined, (q) => q.where('kind', '=', filter.kind as string))
-        .$if(cursor !== undefined, (q) => q.where((eb) => {
-          const [time, id] = cursor as [string, string];
-          return eb.or([eb('created_at', '<', time), eb.and([eb('created_at', '=', time), eb('id', '<', id)])]);
-        }))
-        .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(fetchSize(page.limit)).execute();
-      return toPage(rows, page.limit, toJob, (row) => [row.created_at, row.id]);
+        .$if(filter.kind !== undefined, (q) => q.where('kind', '=', filter.kind as string));
+      return keysetPage(query, NEWEST_FIRST, page, toJob);
     },
   };
 }

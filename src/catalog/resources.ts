@@ -5,9 +5,12 @@
  */
 import type { Selectable, Transaction } from 'kysely';
 import type { StoreContext } from './context.js';
-import { decodeCursor, fetchSize, fromJson, isoNow, toJson, toPage, uniquely } from './codec.js';
+import { fromJson, isoNow, toJson, uniquely } from './codec.js';
+import { keysetPage, type Keyset } from './pagination.js';
 import type { Database, ResourceTable } from './schema.js';
 import type { Resource, ResourceKind, ResourcePatch, ResourceStore } from './types.js';
+
+const BY_ID: Keyset<Selectable<ResourceTable>> = { columns: ['id'], order: 'asc' };
 
 function toResource(row: Selectable<ResourceTable>): Resource {
   return {
@@ -57,11 +60,7 @@ export function createResourceStore({ db, clock }: StoreContext): ResourceStore 
     },
     get,
     async list(tenantId, page) {
-      const after = page.after === undefined ? undefined : decodeCursor(page.after, 1)[0];
-      const rows = await db.selectFrom('resources').selectAll().where('tenant_id', '=', tenantId)
-        .$if(after !== undefined, (q) => q.where('id', '>', after as string))
-        .orderBy('id').limit(fetchSize(page.limit)).execute();
-      return toPage(rows, page.limit, toResource, (row) => [row.id]);
+      return keysetPage(db.selectFrom('resources').selectAll().where('tenant_id', '=', tenantId), BY_ID, page, toResource);
     },
     async update(tenantId, id, patch) {
       const changed = await uniquely(() => db.transaction().execute(async (trx) => {

@@ -131,6 +131,9 @@ export interface BackupFilter {
   resourceId?: string;
   state?: BackupState;
   type?: BackupType;
+  source?: BackupSource;
+  /** Leave DELETED backups out unless `state` asks for a state explicitly. */
+  hideDeleted?: boolean;
 }
 
 export interface BackupStore {
@@ -241,6 +244,10 @@ export interface IdempotencyStore {
   get(tenantId: string, scope: string, key: string): Promise<IdempotencyRecord | undefined>;
   /** First writer wins: answers the row now stored, which is an earlier one if it existed. */
   put(tenantId: string, scope: string, key: string, value: NewIdempotencyRecord): Promise<IdempotencyRecord>;
+  /** Sets the answer of a record whose body is still `pendingBody` (a reservation); false if it is not. */
+  complete(tenantId: string, scope: string, key: string, pendingBody: string, answer: { status: number; body: string }): Promise<boolean>;
+  /** Deletes the record if its body is still `body` (a reservation given up); false if it was not. */
+  release(tenantId: string, scope: string, key: string, body: string): Promise<boolean>;
   /** Removes records created before `iso`; answers how many. */
   purgeOlderThan(iso: string): Promise<number>;
 }

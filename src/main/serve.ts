@@ -13,6 +13,7 @@ import type { AppContext } from '../app/context.js';
 import { ensureDefaultTenant } from '../app/tenants.js';
 import { parseMasterKey } from '../app/secrets.js';
 import { backupHandler, restoreHandler } from '../app/job-handlers.js';
+import { deleteHandler } from '../app/delete-handler.js';
 import { createRunner } from '../jobs/runner.js';
 import { buildServer } from '../http/server.js';
 import { repoEnvironment } from './environment.js';
@@ -55,7 +56,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   };
   const runner = createRunner({
     catalog, clock: systemClock, owner: `${hostname()}:${process.pid}`,
-    handlers: { backup: backupHandler(app), restore: restoreHandler(app) },
+    handlers: { backup: backupHandler(app), restore: restoreHandler(app), delete: deleteHandler(app) },
   });
   wake = () => runner.wake();
   const { adminToken } = await ensureDefaultTenant(app);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { createResource, deleteResource, getResource, updateResource } from '../../app/resources.js';
 import { principalOf } from './auth.js';
+import { idempotent } from './idempotency.js';
 import { idOf, idParams, pageQuery } from './schemas.js';
 
 const resourceBody = {
@@ -15,10 +16,10 @@ const resourcePatch = {
 } as const;
 
 export async function resourceRoutes(server: FastifyInstance, app: AppContext): Promise<void> {
-  server.post('/resources', { schema: { body: resourceBody } }, async (req, reply) => {
+  server.post('/resources', { schema: { body: resourceBody } }, idempotent(app, async (req) => {
     const body = req.body as { name: string; driver: string; config: unknown; aliases?: Record<string, string> };
-    return reply.status(201).send(await createResource(app, principalOf(req), body));
-  });
+    return { status: 201, body: await createResource(app, principalOf(req), body) };
+  }));
   server.get('/resources', { schema: { querystring: pageQuery } }, async (req) => {
     const q = req.query as { limit: number; after?: string };
     return app.catalog.resources.list(principalOf(req).tenantId, q);
