@@ -1,6 +1,6 @@
 /**
  * `holdfast backup RESOURCE [--wait]` requests a backup through POST
- * /v1/backups; `holdfast backups list|get` reads them back.
+ * /v1/backups; `holdfast backups list|get|delete` reads them back and removes them.
  */
 import type { Command } from 'commander';
 import { fail } from '../../common/errors.js';
@@ -73,6 +73,20 @@ export function backupsCommand(ctx: CliContext, program: Command): Command {
       const lines = [['ID', b.id], ['Name', b.name], ['Resource', b.resourceId], ['Type', b.type], ['State', b.state], ['Size', sizes(b)],
         ['Snapshots', b.snapshotIds.join(', ')], ['Requested', b.timeRequested], ['Available', b.timeAvailable ?? ''], ['Job', b.jobId ?? '']];
       for (const [k, v] of lines) ctx.stdout.write(`${`${k}:`.padEnd(11)}${v}\n`);
+    });
+
+  addApiOptions(group.command('delete').description('delete a backup (its snapshot is forgotten by a delete job)').argument('<backup>', 'backup id'))
+    .option('--wait', 'wait until the delete job is done')
+    .action(async (id: string, opts: { wait?: boolean }, cmd: Command) => {
+      const flags = apiFlagsOf(cmd);
+      const api = await connect(ctx, flags);
+      const created = await api.delete<Job>(`/v1/backups/${enc(id)}`);
+      const job = opts.wait === true ? await waitForJob(ctx, api, flags, created.id) : created;
+      if (flags.json === true) printJson(ctx.stdout, job);
+      else if (opts.wait !== true) say(ctx, flags, `delete of ${id} requested (job ${job.id})`);
+      else if (job.state === 'SUCCEEDED') say(ctx, flags, `deleted backup ${id}`);
+      const failure = jobFailure(job);
+      if (opts.wait === true && failure !== undefined) throw failure;
     });
   return group;
 }

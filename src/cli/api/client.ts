@@ -23,7 +23,8 @@ export interface ApiClient {
   get<T>(path: string, query?: Record<string, string | number | undefined>): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
   patch<T>(path: string, body: unknown): Promise<T>;
-  delete(path: string): Promise<void>;
+  /** The answer's body, or undefined for 204. */
+  delete<T = undefined>(path: string): Promise<T>;
   /** Follows `next` cursors until the list ends or `limit` items were read. */
   listAll<T>(path: string, query?: Record<string, string | undefined>, limit?: number): Promise<T[]>;
 }
@@ -40,7 +41,7 @@ export function apiClient(target: ApiTarget): ApiClient {
     get: (path, query) => call('GET', path, query),
     post: (path, body) => call('POST', path, undefined, body ?? {}),
     patch: (path, body) => call('PATCH', path, undefined, body),
-    delete: async (path) => { await call('DELETE', path); },
+    delete: (path) => call('DELETE', path),
     async listAll<T>(path: string, query: Record<string, string | undefined> = {}, limit = Infinity): Promise<T[]> {
       const items: T[] = [];
       let after: string | undefined;
