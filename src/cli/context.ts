@@ -11,6 +11,10 @@ export interface CliContext {
     readonly repository?: string;
     readonly password?: string;
     readonly passwordFile?: string;
+    /** For the commands that talk to a running server (src/cli/api/). */
+    readonly server?: string;
+    readonly token?: string;
+    readonly tokenFile?: string;
   };
   readonly repoEnv: RepositoryEnv;
   readonly readFile: (path: string) => Promise<string>;

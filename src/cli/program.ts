@@ -11,6 +11,7 @@ import { snapshotsCommand } from './repo/snapshots.js';
 import { unlockCommand } from './repo/unlock.js';
 import { repoExtensions } from './repo/extensions.js';
 import { addServeCommand } from './serve.js';
+import { apiCommands } from './api/index.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('holdfast').description('Holdfast: backups in restic-format repositories').exitOverride();
@@ -18,7 +19,8 @@ export function buildProgram(ctx: CliContext): Command {
   const repo = program.command('repo').description('work on a repository directly');
   for (const add of [initCommand, backupCommand, restoreCommand, snapshotsCommand, lsCommand, keyCommand, unlockCommand, ...repoExtensions]) add(ctx, repo);
   addServeCommand(program, ctx);
-  for (const c of [program, repo, ...program.commands, ...repo.commands]) c.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
+  const apiGroups = apiCommands(ctx, program);
+  for (const c of [program, repo, ...program.commands, ...repo.commands, ...apiGroups.flatMap((g) => g.commands)]) c.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
   return program;
 }
 

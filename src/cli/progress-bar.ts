@@ -23,7 +23,8 @@ export function createProgressBar(out: Writable & { isTTY?: boolean; columns?: n
   let drawn = false;
   return {
     update(s) {
-      out.write(`\r${renderLine(s, out.columns ?? 80)}\x1b[K`);
+      // A pseudo-terminal with no size reports 0 columns.
+      out.write(`\r${renderLine(s, out.columns || 80)}\x1b[K`);
       drawn = true;
     },
     done() {

@@ -17,6 +17,9 @@ const ctx: CliContext = {
     ...(env['HOLDFAST_REPOSITORY'] === undefined ? {} : { repository: env['HOLDFAST_REPOSITORY'] }),
     ...(env['HOLDFAST_PASSWORD'] === undefined ? {} : { password: env['HOLDFAST_PASSWORD'] }),
     ...(env['HOLDFAST_PASSWORD_FILE'] === undefined ? {} : { passwordFile: env['HOLDFAST_PASSWORD_FILE'] }),
+    ...(env['HOLDFAST_SERVER'] === undefined ? {} : { server: env['HOLDFAST_SERVER'] }),
+    ...(env['HOLDFAST_TOKEN'] === undefined ? {} : { token: env['HOLDFAST_TOKEN'] }),
+    ...(env['HOLDFAST_TOKEN_FILE'] === undefined ? {} : { tokenFile: env['HOLDFAST_TOKEN_FILE'] }),
   },
   repoEnv: repoEnvironment(),
   serve: async (opts) => {
