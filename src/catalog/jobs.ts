@@ -10,7 +10,7 @@ import { decodeCursor, fetchSize, isoNow, isUniqueViolation, toPage } from './co
 import { fail } from '../common/errors.js';
 import { createJobLeases } from './job-leases.js';
 import { ACTIVE_STATES, newJobRow, toJob } from './job-rows.js';
-import type { JobStore, NewJob } from './types.js';
+import type { JobState, JobStore, NewJob } from './types.js';
 
 export function createJobStore(ctx: StoreContext): JobStore {
   const { db, clock } = ctx;
@@ -59,6 +59,12 @@ export function createJobStore(ctx: StoreContext): JobStore {
         }))
         .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(fetchSize(page.limit)).execute();
       return toPage(rows, page.limit, toJob, (row) => [row.created_at, row.id]);
+    },
+    async countByState() {
+      const rows = await db.selectFrom('jobs').select((eb) => ['state', eb.fn.countAll<number | string>().as('n')]).groupBy('state').execute();
+      const counts: Record<JobState, number> = { ACCEPTED: 0, IN_PROGRESS: 0, SUCCEEDED: 0, FAILED: 0, CANCELED: 0 };
+      for (const row of rows) counts[row.state as JobState] = Number(row.n);
+      return counts;
     },
   };
 }
