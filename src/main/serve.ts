@@ -61,7 +61,7 @@ function checkTls(tls: TlsFiles): void {
   } catch (err) {
     // OpenSSL's reason (e.g. "PEM routines::no start line", "key values mismatch") names no key material.
     const reason = (err as { reason?: string; message?: string }).reason ?? (err as Error).message;
-    throw fail('INVALID_ARGUMENT', `the TLS certificate and key cannot be used: ${reason}`);
+    throw fail('INVALID_ARGUMENT', `the TLS certificate and key cannot be used (OpenSSL: ${reason}); give a PEM certificate and its own PEM private key`);
   }
 }
 
