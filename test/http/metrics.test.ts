@@ -98,6 +98,7 @@ describe('metrics', () => {
     writeFileSync(join(src, 'b.txt'), 'metrics\n');
     const resource = await call('POST', '/v1/resources', { name: 'secret-project-name', driver: 'volume', config: { path: src } });
     assert.equal(resource.status, 201, JSON.stringify(resource.json));
+    assert.equal(typeof resource.json.tenantId, 'string');
     const backup = await call('POST', '/v1/backups', { resourceId: resource.json.id, type: 'FULL' });
     assert.equal(backup.status, 202, JSON.stringify(backup.json));
     const job = await waitForJob(backup.json.job.id);
@@ -126,6 +127,18 @@ describe('metrics', () => {
     }
   });
 
+  it('observes a failed job under its end state', async () => {
+    const resource = await call('POST', '/v1/resources', { name: 'gone', driver: 'volume', config: { path: join(dir, 'does-not-exist') } });
+    assert.equal(resource.status, 201, JSON.stringify(resource.json));
+    const backup = await call('POST', '/v1/backups', { resourceId: resource.json.id, type: 'FULL' });
+    const job = await waitForJob(backup.json.job.id);
+    assert.equal(job.state, 'FAILED');
+    const { samples } = await scrape();
+    assert.deepEqual(pick(samples, 'holdfast_jobs_by_state', { state: 'FAILED' }).map((s) => s.value), [1]);
+    assert.deepEqual(pick(samples, 'holdfast_job_duration_seconds_count', { kind: 'backup', state: 'FAILED' }).map((s) => s.value), [1]);
+    assert.equal(total(pick(samples, 'holdfast_job_duration_seconds_count')), 2);
+  });
+
   it('labels unmatched and unauthenticated requests without their raw URL', async () => {
     const probe = `/no/such/thing-${process.pid}`;
     assert.equal((await fetch(`${first.server.url}${probe}`)).status, 404);
@@ -147,7 +160,7 @@ describe('metrics', () => {
       assert.equal(total(pick(samples, 'holdfast_job_duration_seconds_count')), 0);
       assert.equal(total(pick(samples, 'holdfast_http_request_duration_seconds_count', { route: '/v1/resources/:id' })), 0);
       const again = await scrape();
-      assert.equal(total(pick(again.samples, 'holdfast_job_duration_seconds_count')), 1);
+      assert.equal(total(pick(again.samples, 'holdfast_job_duration_seconds_count')), 2);
     } finally {
       await second.server.stop();
     }
