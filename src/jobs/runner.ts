@@ -96,9 +96,11 @@ async function runOne(o: RunnerOptions, job: Job, abort: AbortController, leaseM
     const settled = await o.catalog.jobs.finish(job.id, o.owner, state, error);
     if (settled) o.onSettled?.(job, state, Number((o.clock.nowNs() - startedNs) / 1_000n) / 1000);
   };
+  // Ends the heartbeat's sleep when the job settles, so the slot frees at once, not a third of a lease later.
+  const quiet = new AbortController();
   const heartbeat = async (): Promise<void> => {
     while (beating) {
-      await sleep(Math.max(50, Math.floor(leaseMs / 3)));
+      await sleep(Math.max(50, Math.floor(leaseMs / 3)), quiet.signal).catch(() => undefined);
       if (!beating) return;
       const state = await o.catalog.jobs.heartbeat(job.id, o.owner, progress, leaseMs).catch(() => ({ held: true, cancelRequested: false }));
       if (!state.held) abort.abort(fail('CANCELED', 'the job lease was lost'));
@@ -119,6 +121,7 @@ async function runOne(o: RunnerOptions, job: Job, abort: AbortController, leaseM
     await settleFailure(o, job, err, cancelled, finish);
   } finally {
     beating = false;
+    quiet.abort();
     await beat;
   }
 }

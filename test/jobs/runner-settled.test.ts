@@ -46,4 +46,25 @@ describe('runner onSettled', () => {
     assert.equal((await catalog.jobs.get('t', 'job_flaky'))?.state, 'SUCCEEDED');
     assert.deepEqual(await catalog.jobs.countByState(), { ACCEPTED: 0, IN_PROGRESS: 0, SUCCEEDED: 2, FAILED: 1, CANCELED: 0 });
   });
+
+  it('frees a slot as soon as its job settles, not when the next heartbeat would be due', async () => {
+    const done: string[] = [];
+    const runner = createRunner({
+      catalog, clock: systemClock, owner: 'slots', concurrency: 1, pollMs: 20, leaseMs: 60_000,
+      handlers: { quick: async () => undefined },
+      onSettled: (job) => done.push(job.id),
+    });
+    for (const n of [1, 2, 3, 4]) {
+      await catalog.jobs.create({ id: `quick_${n}`, tenantId: 't', kind: 'quick', resourceId: null, backupId: null, mutating: false, params: {} });
+    }
+    const started = Date.now();
+    runner.start();
+    try {
+      for (let i = 0; i < 200 && done.length < 4; i++) await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      await runner.stop();
+    }
+    // With one slot and a 60 s lease, a slot held until the 20 s heartbeat would let one job through in this time.
+    assert.equal(done.length, 4, `settled ${done.join()} in ${Date.now() - started} ms`);
+  });
 });
