@@ -6,7 +6,7 @@ import type { Selectable } from 'kysely';
 import type { StoreContext } from './context.js';
 import { fromBigInt, fromFlag, fromJson, toFlag, toJson, uniquely } from './codec.js';
 import { keysetPage, type Keyset } from './pagination.js';
-import type { BackupTable } from './schema.js';
+import type { BackupTable, BigIntColumn } from './schema.js';
 import type { Backup, BackupPatch, BackupSource, BackupState, BackupStore, BackupType } from './types.js';
 
 type Columns = Omit<BackupTable, 'id' | 'tenant_id'>;
@@ -98,6 +98,11 @@ export function createBackupStore({ db }: StoreContext): BackupStore {
         await db.updateTable('backups').set(set).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
       }
       return get(tenantId, id);
+    },
+    async storedBytesTotal() {
+      const row = await db.selectFrom('backups').select((eb) => eb.fn.sum<BigIntColumn | null>('stored_bytes').as('total'))
+        .where('state', '=', 'AVAILABLE').executeTakeFirst();
+      return fromBigInt(row?.total ?? null) ?? 0;
     },
   };
 }

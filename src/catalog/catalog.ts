@@ -4,7 +4,7 @@
  * the latest migration and wires the stores over one Kysely handle.
  */
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Dialect as KyselyDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Dialect as KyselyDialect } from 'kysely';
 import pg from 'pg';
 import type { Clock } from '../common/clock.js';
 import { fail } from '../common/errors.js';
@@ -60,6 +60,7 @@ function wire(ctx: StoreContext): Catalog {
     jobs: createJobStore(ctx),
     repositories: createRepositoryStore(ctx),
     idempotency: createIdempotencyStore(ctx),
+    ping: async () => { await sql`select 1`.execute(ctx.db); },
     close: () => ctx.db.destroy(),
   });
 }

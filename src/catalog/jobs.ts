@@ -13,7 +13,7 @@ import { createJobLeases } from './job-leases.js';
 import { ACTIVE_STATES, newJobRow, toJob } from './job-rows.js';
 import { keysetPage, type Keyset } from './pagination.js';
 import type { JobTable } from './schema.js';
-import type { JobStore, NewJob } from './types.js';
+import type { JobState, JobStore, NewJob } from './types.js';
 
 const NEWEST_FIRST: Keyset<Selectable<JobTable>> = { columns: ['created_at', 'id'], order: 'desc' };
 
@@ -58,6 +58,12 @@ export function createJobStore(ctx: StoreContext): JobStore {
         .$if(filter.resourceId !== undefined, (q) => q.where('resource_id', '=', filter.resourceId as string))
         .$if(filter.kind !== undefined, (q) => q.where('kind', '=', filter.kind as string));
       return keysetPage(query, NEWEST_FIRST, page, toJob);
+    },
+    async countByState() {
+      const rows = await db.selectFrom('jobs').select((eb) => ['state', eb.fn.countAll<number | string>().as('n')]).groupBy('state').execute();
+      const counts: Record<JobState, number> = { ACCEPTED: 0, IN_PROGRESS: 0, SUCCEEDED: 0, FAILED: 0, CANCELED: 0 };
+      for (const row of rows) counts[row.state as JobState] = Number(row.n);
+      return counts;
     },
   };
 }

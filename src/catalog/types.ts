@@ -142,6 +142,8 @@ export interface BackupStore {
   /** Newest first (timeRequested desc, id desc). */
   list(tenantId: string, filter: BackupFilter, page: PageRequest): Promise<Page<Backup>>;
   update(tenantId: string, id: string, patch: BackupPatch): Promise<Backup | undefined>;
+  /** Sum of storedBytes over every tenant's AVAILABLE backups (for /metrics). */
+  storedBytesTotal(): Promise<number>;
 }
 
 export type JobState = 'ACCEPTED' | 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'CANCELED';
@@ -212,6 +214,8 @@ export interface JobStore {
   get(tenantId: string, id: string): Promise<Job | undefined>;
   /** Newest first (createdAt desc, id desc). */
   list(tenantId: string, filter: JobFilter, page: PageRequest): Promise<Page<Job>>;
+  /** How many jobs, over every tenant, are in each state; every state is present (for /metrics). */
+  countByState(): Promise<Record<JobState, number>>;
 }
 
 export interface RepositoryRow {
@@ -261,5 +265,7 @@ export interface Catalog {
   readonly jobs: JobStore;
   readonly repositories: RepositoryStore;
   readonly idempotency: IdempotencyStore;
+  /** A trivial query: resolves when the database answers (for /readyz). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -28,4 +28,6 @@ export interface ServeFlags {
   readonly dataDir: string;
   readonly host: string;
   readonly port: number;
+  /** PEM contents read from --tls-cert and --tls-key. */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }

@@ -1,24 +1,62 @@
-/** The HTTP server: Fastify with the native API under /v1 and health probes. */
+/** The HTTP server: Fastify with the native API under /v1, health probes, /metrics and the OpenAPI document at /docs. */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.js';
+import { fail } from '../common/errors.js';
 import { errorHandler } from './errors.js';
+import { createMetrics, metricsRoutes, type ServerMetrics } from './metrics.js';
 import { nativeRoutes } from './native/routes.js';
+import { registerOpenApi } from './openapi.js';
 
 export interface ServerOptions {
   /** pino options, or false for no request logging (tests). */
   readonly logger?: boolean | Record<string, unknown>;
+  /** PEM certificate (chain) and key: the server speaks HTTPS only. */
+  readonly https?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** The registry /metrics serves; made here when the caller has none to share with the job runner. */
+  readonly metrics?: ServerMetrics;
 }
 
 /** Header and body fields whose values never reach a log line. */
 export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-api-key"]', 'password', '*.password', 'token', '*.token'];
 
+/** How long /readyz waits for the catalog before answering 503. */
+const READY_TIMEOUT_MS = 2000;
+
+const probe = { tags: ['operations'] };
+
 export async function buildServer(app: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const logger = opts.logger === false ? false : { level: 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, ...(typeof opts.logger === 'object' ? opts.logger : {}) };
-  const server = Fastify({ logger, bodyLimit: 1024 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } } });
+  // With `https` Fastify builds a node:https server; the instance is used only through the API both share.
+  const server = Fastify({
+    logger, bodyLimit: 1024 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    ...(opts.https === undefined ? {} : { https: { cert: opts.https.cert, key: opts.https.key } }),
+  }) as unknown as FastifyInstance;
   server.setErrorHandler(errorHandler);
   server.setNotFoundHandler((_req, reply) => { void reply.status(404).send({ code: 'NOT_FOUND', message: 'no such route' }); });
-  server.get('/healthz', async () => ({ status: 'ok' }));
-  server.get('/readyz', async () => ({ status: 'ready' }));
+  // Before any route: swagger collects the routes registered after it, metrics times them all.
+  await registerOpenApi(server);
+  metricsRoutes(server, opts.metrics ?? createMetrics(app.catalog));
+  server.get('/healthz', { schema: { ...probe, summary: 'Liveness: the process answers' } }, async () => ({ status: 'ok' }));
+  server.get('/readyz', { schema: { ...probe, summary: 'Readiness: the catalog answers a query' } }, async (req) => {
+    await catalogAnswers(app, req.log);
+    return { status: 'ready' };
+  });
   await server.register((instance) => nativeRoutes(instance, app), { prefix: '/v1' });
   return server;
+}
+
+/** Resolves when the catalog answers a trivial query in time; else a 503 that names no internals (the cause is logged). */
+async function catalogAnswers(app: AppContext, log: FastifyInstance['log']): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(fail('BACKEND_IO', `no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([app.catalog.ping(), timeout]);
+  } catch (err) {
+    log.warn({ err }, 'readiness check failed');
+    throw fail('BACKEND_IO', 'not ready: the catalog does not answer');
+  } finally {
+    clearTimeout(timer);
+  }
 }

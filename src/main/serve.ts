@@ -15,6 +15,9 @@ import { parseMasterKey } from '../app/secrets.js';
 import { backupHandler, restoreHandler } from '../app/job-handlers.js';
 import { deleteHandler } from '../app/delete-handler.js';
 import { createRunner } from '../jobs/runner.js';
+import { createSecureContext } from 'node:tls';
+import { fail } from '../common/errors.js';
+import { createMetrics } from '../http/metrics.js';
 import { buildServer } from '../http/server.js';
 import { repoEnvironment } from './environment.js';
 
@@ -26,8 +29,15 @@ export interface ServeOptions {
   readonly masterKey?: string;
   readonly logger?: boolean;
   readonly toolEnv?: Readonly<Record<string, string | undefined>>;
+  /** PEM certificate (chain) and private key: the server listens with HTTPS only. */
+  readonly tls?: TlsFiles;
   /** Where the one-time admin token is printed. */
   readonly say: (line: string) => void;
+}
+
+export interface TlsFiles {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
 }
 
 export interface RunningServer {
@@ -45,10 +55,23 @@ function loadMasterKey(dataDir: string, given: string | undefined): Buffer {
   return parseMasterKey(readFileSync(file, 'utf8'));
 }
 
+/** Fails early, before anything is opened, on a certificate or key OpenSSL cannot load or that do not match. */
+function checkTls(tls: TlsFiles): void {
+  try {
+    createSecureContext({ cert: tls.cert, key: tls.key });
+  } catch (err) {
+    // OpenSSL's reason (e.g. "PEM routines::no start line", "key values mismatch") names no key material.
+    const reason = (err as { reason?: string; message?: string }).reason ?? (err as Error).message;
+    throw fail('INVALID_ARGUMENT', `the TLS certificate and key cannot be used (OpenSSL: ${reason}); give a PEM certificate and its own PEM private key`);
+  }
+}
+
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  if (o.tls !== undefined) checkTls(o.tls);
   const dataDir = resolve(o.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const catalog = await openCatalog(o.catalogUrl ?? `sqlite:${join(dataDir, 'catalog.db')}`, systemClock);
+  const metrics = createMetrics(catalog);
   let wake = (): void => undefined;
   const app: AppContext = {
     catalog, clock: systemClock, random: cryptoRandom, repoEnv: repoEnvironment(), dataDir,
@@ -57,11 +80,12 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const runner = createRunner({
     catalog, clock: systemClock, owner: `${hostname()}:${process.pid}`,
     handlers: { backup: backupHandler(app), restore: restoreHandler(app), delete: deleteHandler(app) },
+    onSettled: (job, state, durationMs) => metrics.jobSettled(job, state, durationMs),
   });
   wake = () => runner.wake();
   const { adminToken } = await ensureDefaultTenant(app);
   if (adminToken !== undefined) o.say(`Created the default tenant. Admin token (shown once, keep it): ${adminToken}`);
-  const server = await buildServer(app, { logger: o.logger ?? true });
+  const server = await buildServer(app, { logger: o.logger ?? true, metrics, ...(o.tls === undefined ? {} : { https: o.tls }) });
   const url = await server.listen({ host: o.host, port: o.port });
   runner.start();
   return {
