@@ -66,7 +66,8 @@ export async function call(baseUrl: string, method: string, path: string, o: Cal
   const headers: Record<string, string> = { ...(o.token === undefined ? {} : { authorization: `Bearer ${o.token}` }), ...o.headers };
   if (body !== undefined) headers['content-type'] = o.contentType ?? 'application/json';
   const controller = new AbortController();
-  const res = await fetch(`${baseUrl}${path}`, { method, headers, body, signal: controller.signal });
+  const timer = setTimeout(() => controller.abort(), 15_000);
+  const res = await fetch(`${baseUrl}${path}`, { method, headers, body, signal: controller.signal }).finally(() => clearTimeout(timer));
   // An event stream never ends on its own: its first bytes are enough.
   if ((res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     controller.abort();
