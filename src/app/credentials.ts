@@ -43,8 +43,9 @@ export function ociKeyFingerprint(key: KeyObject): string {
   return createHash('md5').update(der).digest('hex').match(/../g)!.join(':');
 }
 
-function parseRsaPublicKey(pem: string): KeyObject {
+function parseRsaPublicKey(pem: unknown): KeyObject {
   let key: KeyObject;
+  if (typeof pem !== 'string') throw fail('INVALID_ARGUMENT', 'publicKey must be a PEM string');
   try {
     key = createPublicKey({ key: pem, format: 'pem' });
   } catch {
@@ -55,13 +56,19 @@ function parseRsaPublicKey(pem: string): KeyObject {
   return key;
 }
 
+/** Request fields arrive from several front ends; a missing one must be a 400, never reach the catalog. */
+function matches(value: unknown, shape: RegExp): value is string {
+  return typeof value === 'string' && shape.test(value);
+}
+
 function roleOf(req: { role?: Role }): Role {
+  if (req.role !== undefined && req.role !== 'admin' && req.role !== 'member') throw fail('INVALID_ARGUMENT', 'role must be admin or member');
   return req.role ?? 'member';
 }
 
 async function storeApiKey(app: AppContext, tenantId: string, req: Extract<NewCredentialRequest, { kind: 'api-key' }>): Promise<Credential> {
-  if (!USER_OCID.test(req.userOcid)) throw fail('INVALID_ARGUMENT', 'userOcid must be an OCI user OCID (ocid1.user.…)');
-  if (!FINGERPRINT.test(req.fingerprint)) throw fail('INVALID_ARGUMENT', 'fingerprint must be 16 colon-separated lowercase hex pairs');
+  if (!matches(req.userOcid, USER_OCID)) throw fail('INVALID_ARGUMENT', 'userOcid must be an OCI user OCID (ocid1.user.…)');
+  if (!matches(req.fingerprint, FINGERPRINT)) throw fail('INVALID_ARGUMENT', 'fingerprint must be 16 colon-separated lowercase hex pairs');
   const key = parseRsaPublicKey(req.publicKey);
   if (ociKeyFingerprint(key) !== req.fingerprint) throw fail('INVALID_ARGUMENT', 'fingerprint does not match the public key');
   const principal = `${req.userOcid}/${req.fingerprint}`;
@@ -72,10 +79,13 @@ async function storeApiKey(app: AppContext, tenantId: string, req: Extract<NewCr
 }
 
 async function storePassword(app: AppContext, tenantId: string, req: Extract<NewCredentialRequest, { kind: 'password' }>): Promise<Credential> {
-  if (!USER_NAME.test(req.user)) throw fail('INVALID_ARGUMENT', 'user must be 1-128 of A-Z a-z 0-9 . _ @ + -');
+  if (!matches(req.user, USER_NAME)) throw fail('INVALID_ARGUMENT', 'user must be 1-128 of A-Z a-z 0-9 . _ @ + -');
   if (typeof req.password !== 'string' || req.password.length < MIN_PASSWORD) throw fail('INVALID_ARGUMENT', `password must be at least ${MIN_PASSWORD} characters`);
+  const lookupId = `password:${tenantId}:${req.user}`;
+  // The unique index would refuse a taken user name too, but only after a costly scrypt.
+  if ((await app.catalog.credentials.findByLookupId(lookupId)) !== undefined) throw fail('ALREADY_EXISTS', `user ${req.user} already has a password`);
   return app.catalog.credentials.create({
-    id: newId(app.random, 'cred'), tenantId, kind: 'password', principal: req.user, lookupId: `password:${tenantId}:${req.user}`,
+    id: newId(app.random, 'cred'), tenantId, kind: 'password', principal: req.user, lookupId,
     secretHash: hashPassword(req.password, app.random), publicKeyPem: null, role: roleOf(req),
   });
 }
@@ -87,7 +97,7 @@ export async function createCredential(app: AppContext, who: Principal, tenantId
   if (req.kind === 'api-key') return credentialView(await storeApiKey(app, tenant.id, req));
   if (req.kind !== 'token') throw fail('INVALID_ARGUMENT', 'kind must be token, password or api-key');
   const name = req.name ?? 'token';
-  if (!USER_NAME.test(name)) throw fail('INVALID_ARGUMENT', 'name must be 1-128 of A-Z a-z 0-9 . _ @ + -');
+  if (!matches(name, USER_NAME)) throw fail('INVALID_ARGUMENT', 'name must be 1-128 of A-Z a-z 0-9 . _ @ + -');
   const issued = await storeToken(app, tenant.id, name, roleOf(req));
   const stored = await app.catalog.credentials.get(tenant.id, issued.id);
   if (stored === undefined) throw fail('INTERNAL', 'a credential just stored is missing');

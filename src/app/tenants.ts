@@ -93,6 +93,7 @@ export async function managedTenant(app: AppContext, who: Principal, tenantId: s
 }
 
 export function checkTenantAliases(aliases: Record<string, readonly string[]>): Record<string, string[]> {
+  if (typeof aliases !== 'object' || aliases === null || Array.isArray(aliases)) throw fail('INVALID_ARGUMENT', 'aliases must be an object of arrays');
   const checked: Record<string, string[]> = {};
   for (const [kind, values] of Object.entries(aliases)) {
     const shape = TENANT_ALIAS_KINDS[kind];
@@ -108,7 +109,7 @@ export function checkTenantAliases(aliases: Record<string, readonly string[]>): 
 
 export async function createTenant(app: AppContext, who: Principal, input: { name: string; aliases?: Record<string, string[]> }): Promise<Tenant> {
   await requireSystemAdmin(app, who);
-  if (!TENANT_NAME.test(input.name)) throw fail('INVALID_ARGUMENT', 'a tenant name is 1-63 of a-z 0-9 _ -, starting with a letter or digit');
+  if (typeof input.name !== 'string' || !TENANT_NAME.test(input.name)) throw fail('INVALID_ARGUMENT', 'a tenant name is 1-63 of a-z 0-9 _ -, starting with a letter or digit');
   return app.catalog.tenants.create({ id: newId(app.random, 'ten'), name: input.name, aliases: checkTenantAliases(input.aliases ?? {}) });
 }
 

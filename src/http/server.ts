@@ -2,6 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { errorHandler } from './errors.js';
+import { useBoundedJsonParser } from './json-body.js';
 import { nativeRoutes } from './native/routes.js';
 
 export interface ServerOptions {
@@ -16,6 +17,7 @@ export async function buildServer(app: AppContext, opts: ServerOptions = {}): Pr
   const logger = opts.logger === false ? false : { level: 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, ...(typeof opts.logger === 'object' ? opts.logger : {}) };
   const server = Fastify({ logger, bodyLimit: 1024 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } } });
   server.setErrorHandler(errorHandler);
+  useBoundedJsonParser(server);
   server.setNotFoundHandler((_req, reply) => { void reply.status(404).send({ code: 'NOT_FOUND', message: 'no such route' }); });
   server.get('/healthz', async () => ({ status: 'ok' }));
   server.get('/readyz', async () => ({ status: 'ready' }));
