@@ -10,8 +10,12 @@ export interface ServerOptions {
   readonly logger?: boolean | Record<string, unknown>;
 }
 
-/** Header and body fields whose values never reach a log line. */
-export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-api-key"]', 'password', '*.password', 'token', '*.token'];
+/** Header and body fields whose values never reach a log line (headers of every dialect's auth scheme: Basic/Bearer/OCI signatures, OTC tokens). */
+export const REDACTED_PATHS = [
+  'req.headers.authorization', 'req.headers["proxy-authorization"]', 'req.headers["x-api-key"]', 'req.headers["x-auth-token"]',
+  'req.headers["x-subject-token"]', 'req.headers["x-security-token"]', 'req.headers.cookie', 'res.headers["set-cookie"]',
+  'password', '*.password', '*.*.password', 'token', '*.token', '*.*.token', 'secret', '*.secret',
+];
 
 export async function buildServer(app: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const logger = opts.logger === false ? false : { level: 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, ...(typeof opts.logger === 'object' ? opts.logger : {}) };
