@@ -99,9 +99,7 @@ export async function createCredential(app: AppContext, who: Principal, tenantId
   const name = req.name ?? 'token';
   if (!matches(name, USER_NAME)) throw fail('INVALID_ARGUMENT', 'name must be 1-128 of A-Z a-z 0-9 . _ @ + -');
   const issued = await storeToken(app, tenant.id, name, roleOf(req));
-  const stored = await app.catalog.credentials.get(tenant.id, issued.id);
-  if (stored === undefined) throw fail('INTERNAL', 'a credential just stored is missing');
-  return { ...credentialView(stored), token: issued.token };
+  return { ...credentialView(issued.credential), token: issued.token };
 }
 
 export async function listCredentials(app: AppContext, who: Principal, tenantId: string): Promise<CredentialView[]> {

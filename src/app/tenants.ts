@@ -11,7 +11,7 @@
 import { rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fail } from '../common/errors.js';
-import type { Tenant } from '../catalog/index.js';
+import type { Credential, Tenant } from '../catalog/index.js';
 import type { AppContext, Principal } from './context.js';
 import { newId } from './context.js';
 import { tenantRepositoryAccess, type RepositoryAccess } from './repositories.js';
@@ -47,14 +47,13 @@ export async function createToken(app: AppContext, tenantId: string, principal: 
   return (await storeToken(app, tenantId, principal, role)).token;
 }
 
-/** Like createToken, answering the credential row's id too. */
-export async function storeToken(app: AppContext, tenantId: string, principal: string, role: 'admin' | 'member'): Promise<{ id: string; token: string }> {
+/** Like createToken, answering the stored credential too. */
+export async function storeToken(app: AppContext, tenantId: string, principal: string, role: 'admin' | 'member'): Promise<{ credential: Credential; token: string }> {
   const issued = issueToken(app.random);
-  const id = newId(app.random, 'cred');
-  await app.catalog.credentials.create({
-    id, tenantId, kind: 'token', principal, lookupId: issued.lookupId, secretHash: issued.hash, publicKeyPem: null, role,
+  const credential = await app.catalog.credentials.create({
+    id: newId(app.random, 'cred'), tenantId, kind: 'token', principal, lookupId: issued.lookupId, secretHash: issued.hash, publicKeyPem: null, role,
   });
-  return { id, token: issued.token };
+  return { credential, token: issued.token };
 }
 
 /** Resolves a bearer token to its principal; any mismatch is the same UNAUTHENTICATED answer. */

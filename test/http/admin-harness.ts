@@ -4,6 +4,7 @@
  * listening on loopback, with NO job runner (jobs stay ACCEPTED, so no backup
  * ever runs), the system admin's token, and a small fetch wrapper.
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,9 +87,10 @@ export async function call(baseUrl: string, method: string, path: string, o: Cal
 /** Creates a tenant through the API and an admin and a member token for it. */
 export async function tenantWithTokens(h: Harness, name: string): Promise<{ id: string; admin: string; member: string; adminCredId: string }> {
   const t = await call(h.url, 'POST', '/v1/tenants', { token: h.sysToken, body: { name } });
-  if (t.status !== 201) throw Object.assign(new Error(`tenant create: ${t.status} ${t.text}`));
+  assert.equal(t.status, 201, `tenant create: ${t.text}`);
   const admin = await call(h.url, 'POST', `/v1/tenants/${t.json.id}/credentials`, { token: h.sysToken, body: { kind: 'token', role: 'admin', name: 'admin' } });
   const member = await call(h.url, 'POST', `/v1/tenants/${t.json.id}/credentials`, { token: h.sysToken, body: { kind: 'token', name: 'member' } });
-  if (admin.status !== 201 || member.status !== 201) throw new Error(`token create: ${admin.text} ${member.text}`);
+  assert.equal(admin.status, 201, `token create: ${admin.text}`);
+  assert.equal(member.status, 201, `token create: ${member.text}`);
   return { id: t.json.id, admin: admin.json.token, member: member.json.token, adminCredId: admin.json.id };
 }
