@@ -137,6 +137,16 @@ describe('bad input on the /v1 create and update routes', () => {
     assert.ok(errors > RUNS * 0.8, `only ${errors} of ${RUNS} were rejected: ${JSON.stringify([...statuses])}`);
   });
 
+  it('counts only structural nesting: brackets inside strings are fine, 33 levels are not', async () => {
+    const inString = await call(h.url, 'POST', '/v1/resources', { token: tokens.admin, body: { name: `\\"${'[{'.repeat(90)}`, driver: 'volume', config: { path: '/srv/b' } } });
+    assert.equal(inString.status, 201, inString.text);
+    const at32 = await call(h.url, 'POST', '/v1/backups', { token: tokens.admin, raw: `{"resourceId":"res_unknown","tags":${deep(31, '{"a":', '}', '1')}}` });
+    assert.equal(at32.status, 404, at32.text);
+    const at33 = await call(h.url, 'POST', '/v1/backups', { token: tokens.admin, raw: `{"resourceId":"res_unknown","tags":${deep(32, '{"a":', '}', '1')}}` });
+    assert.equal(at33.status, 400, at33.text);
+    assert.match(at33.json.message, /nested deeper than 32/);
+  });
+
   it('still answers /healthz and a normal request afterwards', async () => {
     const health = await call(h.url, 'GET', '/healthz');
     assert.equal(health.status, 200);

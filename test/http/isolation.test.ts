@@ -146,6 +146,8 @@ describe('isolation matrix over every /v1 route', () => {
       const forged = `hf_${fixture.a.admin.split('_')[1]}_${'A'.repeat(43)}`;
       assertErrorFormat(await call(h.url, method, filled.path, { body: filled.body, token: forged }), 401, `${route} with a forged token`);
       assert.ok(pattern.startsWith('/v1/'));
+      // Fastify's automatic HEAD twin of a GET route goes through the same authentication.
+      if (method === 'GET') assert.equal((await call(h.url, 'HEAD', filled.path)).status, 401, `HEAD ${pattern}`);
     }
   });
 

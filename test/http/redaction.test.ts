@@ -29,6 +29,7 @@ const SECRET = {
   otc: 'S3cret-otc-token-4471',
   apiKey: 'S3cret-x-api-key-9902',
   patch: 'S3cret-patched-pw-1d0e',
+  hookUrl: 'S3cret-hook-url-77e2',
 };
 
 describe('secrets in logs and answers', () => {
@@ -82,6 +83,9 @@ describe('secrets in logs and answers', () => {
     assert.equal(maria.json.config.password, '[redacted]');
     const redis = await send('POST', '/v1/resources', { body: { name: 'redis', driver: 'redis', config: { url: `redis://:${SECRET.redis}@127.0.0.1:6379` } } });
     assert.equal(redis.status, 201, redis.text);
+    const vol = await send('POST', '/v1/resources', { body: { name: 'vol', driver: 'volume', config: { path: '/srv/v', preHook: ['curl', `https://ops:${SECRET.hookUrl}@hooks.example/freeze`] } } });
+    assert.equal(vol.status, 201, vol.text);
+    assert.equal(vol.json.config.preHook[1], 'https://ops:[redacted]@hooks.example/freeze');
     await send('GET', `/v1/resources/${pg.json.id}`);
     await send('GET', `/v1/resources/${maria.json.id}`);
     await send('GET', '/v1/resources');
