@@ -46,6 +46,10 @@ export function createCredentialStore({ db, clock }: StoreContext): CredentialSt
       const row = await db.selectFrom('credentials').selectAll().where('lookup_id', '=', lookupId).executeTakeFirst();
       return row && toCredential(row);
     },
+    async get(tenantId, id) {
+      const row = await db.selectFrom('credentials').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      return row && toCredential(row);
+    },
     async delete(id) {
       const result = await db.deleteFrom('credentials').where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;

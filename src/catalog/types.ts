@@ -36,6 +36,13 @@ export interface TenantStore {
   getByName(name: string): Promise<Tenant | undefined>;
   findByAlias(kind: string, value: string): Promise<Tenant | undefined>;
   list(): Promise<Tenant[]>;
+  /** Replaces all aliases; undefined for an unknown tenant, ALREADY_EXISTS when an alias belongs to another. */
+  setAliases(id: string, aliases: Record<string, string[]>): Promise<Tenant | undefined>;
+  /**
+   * Deletes an empty tenant (no resources, no backups other than DELETED ones, no unfinished jobs) with its
+   * aliases, credentials, repository row, jobs, deleted backups and idempotency records, in one transaction.
+   */
+  deleteIfEmpty(id: string): Promise<'deleted' | 'missing' | 'not-empty'>;
 }
 
 export type CredentialKind = 'token' | 'password' | 'api-key';
@@ -64,6 +71,8 @@ export interface CredentialStore {
   /** Across tenants: a user name may exist in several, so every match is returned (oldest first). */
   findByPrincipal(kind: CredentialKind, principal: string): Promise<Credential[]>;
   findByLookupId(lookupId: string): Promise<Credential | undefined>;
+  /** Tenant-scoped: undefined for another tenant's credential. */
+  get(tenantId: string, id: string): Promise<Credential | undefined>;
   delete(id: string): Promise<boolean>;
 }
 

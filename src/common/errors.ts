@@ -30,6 +30,7 @@ export const ERRORS = {
   CONFLICT: { exitCode: 1, httpStatus: 409, permanent: false, summary: 'The request conflicts with work in progress (e.g. another mutating job on the same resource).' },
   IDEMPOTENCY_MISMATCH: { exitCode: 1, httpStatus: 422, permanent: true, summary: 'An idempotency key was reused with a different request.' },
   UNAUTHENTICATED: { exitCode: 1, httpStatus: 401, permanent: true, summary: 'The request carries no valid credentials.' },
+  FORBIDDEN: { exitCode: 1, httpStatus: 403, permanent: true, summary: 'The credentials are valid but their role may not do this (e.g. an admin-only route).' },
   INTERNAL: { exitCode: 1, httpStatus: 500, permanent: true, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

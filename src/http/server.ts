@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { fail } from '../common/errors.js';
 import { errorHandler } from './errors.js';
+import { useBoundedJsonParser } from './json-body.js';
 import { createMetrics, metricsRoutes, type ServerMetrics } from './metrics.js';
 import { nativeRoutes } from './native/routes.js';
 import { registerOpenApi } from './openapi.js';
@@ -16,8 +17,12 @@ export interface ServerOptions {
   readonly metrics?: ServerMetrics;
 }
 
-/** Header and body fields whose values never reach a log line. */
-export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-api-key"]', 'password', '*.password', 'token', '*.token'];
+/** Header and body fields whose values never reach a log line (headers of every dialect's auth scheme: Basic/Bearer/OCI signatures, OTC tokens). */
+export const REDACTED_PATHS = [
+  'req.headers.authorization', 'req.headers["proxy-authorization"]', 'req.headers["x-api-key"]', 'req.headers["x-auth-token"]',
+  'req.headers["x-subject-token"]', 'req.headers["x-security-token"]', 'req.headers.cookie', 'res.headers["set-cookie"]',
+  'password', '*.password', '*.*.password', 'token', '*.token', '*.*.token', 'secret', '*.secret',
+];
 
 /** How long /readyz waits for the catalog before answering 503. */
 const READY_TIMEOUT_MS = 2000;
@@ -32,6 +37,7 @@ export async function buildServer(app: AppContext, opts: ServerOptions = {}): Pr
     ...(opts.https === undefined ? {} : { https: { cert: opts.https.cert, key: opts.https.key } }),
   }) as unknown as FastifyInstance;
   server.setErrorHandler(errorHandler);
+  useBoundedJsonParser(server);
   server.setNotFoundHandler((_req, reply) => { void reply.status(404).send({ code: 'NOT_FOUND', message: 'no such route' }); });
   // Before any route: swagger collects the routes registered after it, metrics times them all.
   await registerOpenApi(server);
