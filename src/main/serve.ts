@@ -5,7 +5,6 @@
  * prints its admin token once.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cryptoRandom, systemClock } from '../common/clock.js';
 import { openCatalog } from '../catalog/index.js';
@@ -13,7 +12,7 @@ import type { AppContext } from '../app/context.js';
 import { ensureDefaultTenant } from '../app/tenants.js';
 import { parseMasterKey } from '../app/secrets.js';
 import { backupHandler, restoreHandler } from '../app/job-handlers.js';
-import { createRunner } from '../jobs/runner.js';
+import { createRunner, deadLocalOwner, ownerName } from '../jobs/runner.js';
 import { buildServer } from '../http/server.js';
 import { repoEnvironment } from './environment.js';
 
@@ -54,7 +53,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     masterKey: loadMasterKey(dataDir, o.masterKey), toolEnv: o.toolEnv ?? {}, jobsWaiting: () => wake(),
   };
   const runner = createRunner({
-    catalog, clock: systemClock, owner: `${hostname()}:${process.pid}`,
+    catalog, clock: systemClock, owner: ownerName(app.repoEnv.hostname, app.repoEnv.pid), isOwnerGone: deadLocalOwner(app.repoEnv),
     handlers: { backup: backupHandler(app), restore: restoreHandler(app) },
   });
   wake = () => runner.wake();
@@ -66,8 +65,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   return {
     url,
     async stop() {
-      await server.close();
+      // Stop accepting at once, but do not wait for open requests before releasing the jobs.
+      const closing = server.close();
       await runner.stop();
+      await closing;
       await catalog.close();
     },
   };
