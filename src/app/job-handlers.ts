@@ -8,7 +8,9 @@
  * what the earlier attempt stored (the engine deduplicates against the index
  * files written during that attempt), and first removes any snapshot that
  * attempt wrote for this backup without getting to mark it AVAILABLE, so the
- * backup ends with exactly one snapshot. The backup's FAILED state follows
+ * backup ends with exactly one snapshot. Locks left by a killed attempt (this
+ * host, dead pid) are removed first: they would not block Holdfast, but stock
+ * restic refuses `check` while any lock exists. The backup's FAILED state follows
  * its job's end in the catalog (job-leases.ts), not here.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { dumpFile } from '../engine/restore/dump.js';
 import { forget } from '../engine/forget.js';
 import { loadSnapshots } from '../engine/snapshots.js';
 import type { Repository } from '../repository/repository.js';
+import { removeDeadLocalLocks } from '../repository/lock.js';
 import { driverFor } from '../source/registry.js';
 import type { BackupInput, RestoreSource } from '../source/driver.js';
 import type { JobContext, JobHandler } from '../jobs/runner.js';
@@ -92,7 +95,10 @@ export function backupHandler(app: AppContext): JobHandler {
     if (backup.state === 'AVAILABLE') return;
     if (backup.state !== 'CREATING') throw fail('NOT_FOUND', `backup ${backup.id} is ${backup.state}, no longer being created`);
     const repo = await openTenantRepository(app, job.tenantId);
-    if (job.attempts > 1) await forgetUnrecorded(repo, backup, ctx.signal);
+    if (job.attempts > 1) {
+      await removeDeadLocalLocks(repo);
+      await forgetUnrecorded(repo, backup, ctx.signal);
+    }
     const imaged = nowIso(app.clock);
     const summary = await withScratch(app, async (scratchDir) => {
       const session = await driverFor(resource.driver).openBackup(resource.config, { signal: ctx.signal, scratchDir, env: app.toolEnv });
@@ -139,6 +145,7 @@ export function restoreHandler(app: AppContext): JobHandler {
   return async (job, ctx) => {
     const { backup, resource } = await loadSubjects(app, job);
     const repo = await openTenantRepository(app, job.tenantId);
+    if (job.attempts > 1) await removeDeadLocalLocks(repo);
     const driver = driverFor(resource.driver);
     const target = driver.parseTarget((job.params as { target?: unknown }).target ?? {}, resource.config);
     await withScratch(app, (scratchDir) => driver.restore(resource.config, target, restoreSource(repo, backup, ctx), { signal: ctx.signal, scratchDir, env: app.toolEnv }));
