@@ -1,17 +1,18 @@
 /**
- * The runner against a real (in-memory SQLite) catalog with fake handlers:
+ * The runner against real catalogs (SQLite, PostgreSQL) with fake handlers:
  * a backup whose job ends FAILED or CANCELED ends FAILED by every path (last
  * transient retry, permanent error, cancel before and while running); a
  * restart releases the leases of its own dead incarnation and of dead local
  * owners at once, but not those of other hosts; stopping releases running
  * jobs for the next start instead of failing them.
  */
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fail } from '../../src/common/errors.js';
 import { systemClock } from '../../src/common/clock.js';
 import { openCatalog, type Backup, type Catalog, type Job } from '../../src/catalog/index.js';
 import { createRunner, deadLocalOwner, type JobHandler, type RunnerOptions } from '../../src/jobs/runner.js';
+import { forEachTarget } from '../catalog/targets.js';
 
 const TENANT = 't1';
 const SELF = { hostname: 'node-a', pid: 4242, isProcessAlive: (pid: number) => pid === 4242 || pid === 77 };
@@ -34,13 +35,14 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
   }
 }
 
-describe('job runner', () => {
+// Tests of one target share its database: every test uses its own job ids and leaves no runnable job behind.
+forEachTarget((target) => {
   let catalog: Catalog;
   const stops: (() => Promise<void>)[] = [];
-  beforeEach(async () => { catalog = await openCatalog('sqlite::memory:', systemClock); });
+  before(async () => { catalog = await openCatalog(target.url(), systemClock); });
+  after(async () => { await catalog.close(); });
   afterEach(async () => {
     for (const stop of stops.splice(0)) await stop();
-    await catalog.close();
   });
 
   const runner = (handler: JobHandler, extra: Partial<RunnerOptions> = {}) => {
