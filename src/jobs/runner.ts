@@ -4,9 +4,9 @@
  * runner dies keeps its lease only until it expires; another runner (or this
  * one after a restart) then claims it again, so nothing stays half-done.
  * A restarted server need not wait for that: a lease whose owner provably no
- * longer runs (this host, a dead pid: the repository's stale-lock rule) is
- * released at once; owners on other hosts cannot be probed and keep theirs
- * until it expires. Stopping releases running jobs for the next start rather
+ * longer runs (this host, a dead pid: the repository's stale-lock rule, or our
+ * pid from an earlier start) is released at once; owners on other hosts cannot
+ * be probed and keep theirs until it expires. Stopping releases running jobs for the next start rather
  * than failing them. Transient failures are retried with exponential
  * backoff; permanent ones (the error catalog says which) fail the job at once.
  */
@@ -26,7 +26,7 @@ export type JobHandler = (job: Job, ctx: JobContext) => Promise<void>;
 export interface RunnerOptions {
   readonly catalog: Catalog;
   readonly clock: Clock;
-  /** This runner's lease owner name, `ownerName(hostname, pid)` for a server process. */
+  /** This runner's lease owner name, `ownerName(identity)` for a server process. */
   readonly owner: string;
   readonly handlers: Readonly<Record<string, JobHandler>>;
   readonly concurrency?: number;
@@ -51,18 +51,31 @@ export interface Runner {
   stop(): Promise<void>;
 }
 
-/** The lease owner name of a server process; hostnames never contain ':'. */
-export function ownerName(hostname: string, pid: number): string {
-  return `${hostname}:${pid}`;
+/** Who runs a process: host, pid, and when the process started (which tells a reused pid from its previous holder). */
+export interface ProcessIdentity {
+  readonly hostname: string;
+  readonly pid: number;
+  /** Fixed for the life of the process; any text without ':'. */
+  readonly started: string;
+  isProcessAlive(pid: number): boolean;
 }
 
-/** The owners that provably no longer run: on this host, with a pid other than ours that is not alive. */
-export function deadLocalOwner(self: { hostname: string; pid: number; isProcessAlive(pid: number): boolean }): (owner: string) => boolean {
+/** The lease owner name of a server process; hostnames never contain ':'. */
+export function ownerName(self: Omit<ProcessIdentity, 'isProcessAlive'>): string {
+  return `${self.hostname}:${self.pid}:${self.started}`;
+}
+
+/**
+ * The owners that provably no longer run: on this host, either a pid that is
+ * not alive, or our own pid with another start (a previous process that had
+ * our pid, as pid 1 in a restarted container). Other hosts cannot be probed.
+ */
+export function deadLocalOwner(self: ProcessIdentity): (owner: string) => boolean {
   return (owner) => {
-    const at = owner.lastIndexOf(':');
-    const pid = Number(owner.slice(at + 1));
-    if (at < 0 || owner.slice(0, at) !== self.hostname || !Number.isSafeInteger(pid) || pid <= 0) return false;
-    return pid !== self.pid && !self.isProcessAlive(pid);
+    const [host, pidText, started, ...rest] = owner.split(':');
+    const pid = Number(pidText);
+    if (host !== self.hostname || started === undefined || rest.length > 0 || !Number.isSafeInteger(pid) || pid <= 0) return false;
+    return pid === self.pid ? started !== self.started : !self.isProcessAlive(pid);
   };
 }
 
@@ -85,23 +98,21 @@ export function createRunner(o: RunnerOptions): Runner {
     wakeUp = () => { clearTimeout(timer); resolve(); };
   });
 
-  // At start, a lease under our own name is a previous incarnation's (a restarted
-  // process can get the same pid back, pid 1 in a container): nothing runs it now.
-  const reclaim = async (atStart: boolean): Promise<void> => {
-    const leases = await o.catalog.jobs.leases();
-    for (const lease of leases) {
-      const orphan = lease.owner === o.owner ? atStart : o.isOwnerGone?.(lease.owner) === true;
-      if (orphan && await o.catalog.jobs.release(lease.id, lease.owner)) o.onReclaim?.(lease);
+  // Runs at start and whenever idle: one small query, and a dead neighbour's jobs need not wait for expiry.
+  const reclaim = async (): Promise<void> => {
+    if (o.isOwnerGone === undefined) return;
+    for (const lease of await o.catalog.jobs.leases()) {
+      if (lease.owner !== o.owner && o.isOwnerGone(lease.owner) && await o.catalog.jobs.release(lease.id, lease.owner)) o.onReclaim?.(lease);
     }
   };
-  const tryReclaim = (atStart: boolean): Promise<void> => reclaim(atStart).catch((err: unknown) => o.onError?.(undefined, err));
+  const tryReclaim = (): Promise<void> => reclaim().catch((err: unknown) => o.onError?.(undefined, err));
 
   const claimLoop = async (): Promise<void> => {
-    await tryReclaim(true);
+    await tryReclaim();
     while (!stopped) {
       if (running.size >= concurrency) { await Promise.race([...running.values()].map((r) => r.done)); continue; }
       const job = await o.catalog.jobs.claim(o.owner, leaseMs).catch((err: unknown) => { o.onError?.(undefined, err); return undefined; });
-      if (job === undefined) { await idle(); await tryReclaim(false); continue; }
+      if (job === undefined) { await idle(); await tryReclaim(); continue; }
       if (stopped) { await o.catalog.jobs.release(job.id, o.owner).catch(() => undefined); return; }
       const abort = new AbortController();
       const done = runOne(o, job, { abort, stopping }, leaseMs).finally(() => running.delete(job.id));

@@ -52,8 +52,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     catalog, clock: systemClock, random: cryptoRandom, repoEnv: repoEnvironment(), dataDir,
     masterKey: loadMasterKey(dataDir, o.masterKey), toolEnv: o.toolEnv ?? {}, jobsWaiting: () => wake(),
   };
+  // The process's start instant tells this process from an earlier one that had the same pid.
+  const self = { ...app.repoEnv, started: Math.round(performance.timeOrigin).toString(36) };
   const runner = createRunner({
-    catalog, clock: systemClock, owner: ownerName(app.repoEnv.hostname, app.repoEnv.pid), isOwnerGone: deadLocalOwner(app.repoEnv),
+    catalog, clock: systemClock, owner: ownerName(self), isOwnerGone: deadLocalOwner(self),
     handlers: { backup: backupHandler(app), restore: restoreHandler(app) },
   });
   wake = () => runner.wake();

@@ -15,7 +15,8 @@ import { createRunner, deadLocalOwner, type JobHandler, type RunnerOptions } fro
 import { forEachTarget } from '../catalog/targets.js';
 
 const TENANT = 't1';
-const SELF = { hostname: 'node-a', pid: 4242, isProcessAlive: (pid: number) => pid === 4242 || pid === 77 };
+const SELF = { hostname: 'node-a', pid: 4242, started: 's1', isProcessAlive: (pid: number) => pid === 4242 || pid === 77 };
+const OWNER = 'node-a:4242:s1';
 
 function backupRow(id: string, jobId: string): Backup {
   return {
@@ -46,7 +47,7 @@ forEachTarget((target) => {
   });
 
   const runner = (handler: JobHandler, extra: Partial<RunnerOptions> = {}) => {
-    const r = createRunner({ catalog, clock: systemClock, owner: 'node-a:4242', handlers: { backup: handler }, pollMs: 10, backoffMs: 1, heartbeatMs: 20, ...extra });
+    const r = createRunner({ catalog, clock: systemClock, owner: OWNER, handlers: { backup: handler }, pollMs: 10, backoffMs: 1, heartbeatMs: 20, ...extra });
     stops.push(() => r.stop());
     return r;
   };
@@ -113,9 +114,9 @@ forEachTarget((target) => {
     assert.equal(await backupState('ok'), 'AVAILABLE');
   });
 
-  it('at start releases the leases of its dead predecessors on this host, not those of live or remote owners', async () => {
+  it('at start releases the leases of dead owners on this host (also an earlier process with our pid), not those of live or remote owners', async () => {
     for (const id of ['own', 'dead', 'alive', 'remote']) await queue(id);
-    const owners: Record<string, string> = { own: 'node-a:4242', dead: 'node-a:999', alive: 'node-a:77', remote: 'node-b:999' };
+    const owners: Record<string, string> = { own: 'node-a:4242:s0', dead: 'node-a:999:s0', alive: 'node-a:77:s0', remote: 'node-b:999:s0' };
     for (let claimed = await catalog.jobs.claim('tmp', 60_000); claimed !== undefined; claimed = await catalog.jobs.claim('tmp', 60_000)) {
       const name = claimed.backupId!;
       assert.equal(await catalog.jobs.release(claimed.id, 'tmp'), true);
@@ -128,11 +129,11 @@ forEachTarget((target) => {
       { isOwnerGone: deadLocalOwner(SELF), onReclaim: (l) => reclaimed.push(l.owner) }).start();
     for (const id of ['own', 'dead']) {
       const j = await settled(id);
-      assert.deepEqual([j.state, j.attempts, j.leaseOwner], ['SUCCEEDED', 3, 'node-a:4242'], id);
+      assert.deepEqual([j.state, j.attempts, j.leaseOwner], ['SUCCEEDED', 3, OWNER], id);
     }
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(ran.sort(), ['dead', 'own']);
-    assert.deepEqual(reclaimed.sort(), ['node-a:4242', 'node-a:999']);
+    assert.deepEqual(reclaimed.sort(), ['node-a:4242:s0', 'node-a:999:s0']);
     for (const id of ['alive', 'remote']) assert.deepEqual([(await job(id)).state, (await job(id)).leaseOwner], ['IN_PROGRESS', owners[id]], id);
   });
 
@@ -159,14 +160,12 @@ forEachTarget((target) => {
 
 describe('deadLocalOwner', () => {
   const gone = deadLocalOwner(SELF);
-  it('calls an owner gone only on this host, with another pid that does not run', () => {
-    assert.equal(gone('node-a:999'), true);
-    assert.equal(gone('node-a:77'), false, 'alive');
-    assert.equal(gone('node-a:4242'), false, 'ourselves');
-    assert.equal(gone('node-b:999'), false, 'another host cannot be probed');
-    assert.equal(gone('node-a'), false);
-    assert.equal(gone('node-a:x'), false);
-    assert.equal(gone('node-a:0'), false);
-    assert.equal(gone('node-a.example:999'), false);
+  it('calls an owner gone only on this host, with a pid that does not run or is ours from another start', () => {
+    assert.equal(gone('node-a:999:s0'), true);
+    assert.equal(gone('node-a:4242:s0'), true, 'an earlier process that had our pid');
+    assert.equal(gone('node-a:4242:s1'), false, 'ourselves');
+    assert.equal(gone('node-a:77:s0'), false, 'alive');
+    assert.equal(gone('node-b:999:s0'), false, 'another host cannot be probed');
+    for (const odd of ['node-a', 'node-a:999', 'node-a:x:s0', 'node-a:0:s0', 'node-a:999:s0:x', 'node-a.example:999:s0']) assert.equal(gone(odd), false, odd);
   });
 });
