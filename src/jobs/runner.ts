@@ -6,9 +6,10 @@
  * A restarted server need not wait for that: a lease whose owner provably no
  * longer runs (this host, a dead pid: the repository's stale-lock rule, or our
  * pid from an earlier start) is released at once; owners on other hosts cannot
- * be probed and keep theirs until it expires. Stopping releases running jobs for the next start rather
- * than failing them. Transient failures are retried with exponential
- * backoff; permanent ones (the error catalog says which) fail the job at once.
+ * be probed and keep theirs until it expires. Stopping releases running jobs
+ * for the next start rather than failing them. Transient failures are retried
+ * with exponential backoff; permanent ones (the error catalog says which) fail
+ * the job at once.
  */
 import { errorMessage, fail, isHoldfastError } from '../common/errors.js';
 import { sleep } from '../common/concurrency.js';

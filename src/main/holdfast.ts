@@ -4,6 +4,7 @@
  * `holdfast serve` starts the server through the `serve` hook.
  */
 import { readFile } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { repoEnvironment } from './environment.js';
 import { runCli } from '../cli/program.js';
 import type { CliContext } from '../cli/context.js';
@@ -32,7 +33,7 @@ const ctx: CliContext = {
     // A graceful stop releases running jobs for the next start and exits 0; a second signal does not wait.
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) process.exit(130);
+      if (stopping) process.exit(128 + constants.signals[signal]);
       stopping = true;
       process.stderr.write(`holdfast: ${signal}, stopping (running jobs resume at the next start)\n`);
       server.stop().then(() => process.exit(0), (err: unknown) => {
