@@ -3,16 +3,28 @@
  * its driver into the tenant's repository; a restore reads the snapshot back
  * through the driver into the target. Scratch space lives under the data
  * directory and is removed whatever happens.
+ *
+ * A backup job may run again after a crash, a kill or a stop: it then reuses
+ * what the earlier attempt stored (the engine deduplicates against the index
+ * files written during that attempt), and first removes any snapshot that
+ * attempt wrote for this backup without getting to mark it AVAILABLE, so the
+ * backup ends with exactly one snapshot. Locks left by a killed attempt (this
+ * host, dead pid) are removed first: they would not block Holdfast, but stock
+ * restic refuses `check` while any lock exists. The backup's FAILED state follows
+ * its job's end in the catalog (job-leases.ts), not here.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fail, isHoldfastError } from '../common/errors.js';
+import { fail } from '../common/errors.js';
 import type { Backup, Job, Resource } from '../catalog/index.js';
 import { backup as runEngineBackup, type BackupOptions, type BackupSummary } from '../engine/backup/archiver.js';
 import { restore as runEngineRestore } from '../engine/restore/restorer.js';
 import { dumpFile } from '../engine/restore/dump.js';
+import { forget } from '../engine/forget.js';
+import { loadSnapshots } from '../engine/snapshots.js';
 import type { Repository } from '../repository/repository.js';
+import { removeDeadLocalLocks } from '../repository/lock.js';
 import { driverFor } from '../source/registry.js';
 import type { BackupInput, RestoreSource } from '../source/driver.js';
 import type { JobContext, JobHandler } from '../jobs/runner.js';
@@ -40,7 +52,7 @@ async function withScratch<T>(app: AppContext, fn: (dir: string) => Promise<T>):
 
 function engineOptions(backup: Backup, resource: Resource, ctx: JobContext): BackupOptions {
   return {
-    tags: [`holdfast-backup=${backup.id}`, `holdfast-resource=${resource.id}`],
+    tags: [backupTag(backup), `holdfast-resource=${resource.id}`],
     hostname: 'holdfast',
     force: backup.type === 'FULL',
     signal: ctx.signal,
@@ -60,32 +72,50 @@ function archive(repo: Repository, input: BackupInput, opts: BackupOptions): Pro
     : runEngineBackup(repo, { ...opts, stdin: { filename: input.filename, stream: input.stream } });
 }
 
+/**
+ * Removes snapshots an earlier attempt of this backup's job wrote but did not
+ * record (killed between the two): the source never confirmed them complete.
+ * Forget takes the exclusive lock; while other jobs hold the repository this
+ * fails as REPOSITORY_LOCKED, which is transient, and the job retries later.
+ */
+async function forgetUnrecorded(repo: Repository, backup: Backup, signal: AbortSignal): Promise<void> {
+  const tag = backupTag(backup);
+  const stale = (await loadSnapshots(repo, signal)).filter((s) => s.snapshot.tags?.includes(tag) === true);
+  if (stale.length > 0) await forget(repo, { policy: {}, snapshotIds: stale.map((s) => s.id), dryRun: false });
+}
+
+function backupTag(backup: Backup): string {
+  return `holdfast-backup=${backup.id}`;
+}
+
 export function backupHandler(app: AppContext): JobHandler {
   return async (job, ctx) => {
     const { backup, resource } = await loadSubjects(app, job);
-    try {
-      const repo = await openTenantRepository(app, job.tenantId);
-      const imaged = nowIso(app.clock);
-      const summary = await withScratch(app, async (scratchDir) => {
-        const session = await driverFor(resource.driver).openBackup(resource.config, { signal: ctx.signal, scratchDir, env: app.toolEnv });
-        try {
-          const result = await archive(repo, session.input, engineOptions(backup, resource, ctx));
-          await session.finish();
-          return { result, input: session.input };
-        } catch (err) {
-          await session.abort();
-          throw err;
-        }
-      });
-      await app.catalog.backups.update(job.tenantId, backup.id, {
-        state: 'AVAILABLE', snapshotIds: [summary.result.snapshotId], logicalBytes: summary.result.bytesProcessed,
-        storedBytes: summary.result.bytesStored, timeImaged: imaged, timeAvailable: nowIso(app.clock),
-        extra: { ...backup.extra, input: describeInput(summary.input) },
-      });
-    } catch (err) {
-      if (!isHoldfastError(err) || err.permanent) await app.catalog.backups.update(job.tenantId, backup.id, { state: 'FAILED' });
-      throw err;
+    // An earlier attempt recorded its snapshot and was stopped before the job was settled.
+    if (backup.state === 'AVAILABLE') return;
+    if (backup.state !== 'CREATING') throw fail('NOT_FOUND', `backup ${backup.id} is ${backup.state}, no longer being created`);
+    const repo = await openTenantRepository(app, job.tenantId);
+    if (job.attempts > 1) {
+      await removeDeadLocalLocks(repo);
+      await forgetUnrecorded(repo, backup, ctx.signal);
     }
+    const imaged = nowIso(app.clock);
+    const summary = await withScratch(app, async (scratchDir) => {
+      const session = await driverFor(resource.driver).openBackup(resource.config, { signal: ctx.signal, scratchDir, env: app.toolEnv });
+      try {
+        const result = await archive(repo, session.input, engineOptions(backup, resource, ctx));
+        await session.finish();
+        return { result, input: session.input };
+      } catch (err) {
+        await session.abort();
+        throw err;
+      }
+    });
+    await app.catalog.backups.update(job.tenantId, backup.id, {
+      state: 'AVAILABLE', snapshotIds: [summary.result.snapshotId], logicalBytes: summary.result.bytesProcessed,
+      storedBytes: summary.result.bytesStored, timeImaged: imaged, timeAvailable: nowIso(app.clock),
+      extra: { ...backup.extra, input: describeInput(summary.input) },
+    });
   };
 }
 
@@ -115,6 +145,7 @@ export function restoreHandler(app: AppContext): JobHandler {
   return async (job, ctx) => {
     const { backup, resource } = await loadSubjects(app, job);
     const repo = await openTenantRepository(app, job.tenantId);
+    if (job.attempts > 1) await removeDeadLocalLocks(repo);
     const driver = driverFor(resource.driver);
     const target = driver.parseTarget((job.params as { target?: unknown }).target ?? {}, resource.config);
     await withScratch(app, (scratchDir) => driver.restore(resource.config, target, restoreSource(repo, backup, ctx), { signal: ctx.signal, scratchDir, env: app.toolEnv }));

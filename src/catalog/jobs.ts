@@ -9,7 +9,7 @@ import type { StoreContext } from './context.js';
 import type { Selectable } from 'kysely';
 import { isoNow, isUniqueViolation } from './codec.js';
 import { fail } from '../common/errors.js';
-import { createJobLeases } from './job-leases.js';
+import { createJobLeases, failCreatedBackup } from './job-leases.js';
 import { ACTIVE_STATES, newJobRow, toJob } from './job-rows.js';
 import { keysetPage, type Keyset } from './pagination.js';
 import type { JobTable } from './schema.js';
@@ -43,12 +43,13 @@ export function createJobStore(ctx: StoreContext): JobStore {
       return toJob(row);
     },
     async requestCancel(tenantId, id) {
-      const canceled = await db.updateTable('jobs').set({ state: 'CANCELED', cancel_requested: 1, finished_at: isoNow(clock) })
-        .where('tenant_id', '=', tenantId).where('id', '=', id).where('state', '=', 'ACCEPTED').executeTakeFirst();
-      if (Number(canceled.numUpdatedRows) === 0) {
-        await db.updateTable('jobs').set({ cancel_requested: 1 })
+      await db.transaction().execute(async (trx) => {
+        const canceled = await trx.updateTable('jobs').set({ state: 'CANCELED', cancel_requested: 1, finished_at: isoNow(clock) })
+          .where('tenant_id', '=', tenantId).where('id', '=', id).where('state', '=', 'ACCEPTED').executeTakeFirst();
+        if (Number(canceled.numUpdatedRows) > 0) return failCreatedBackup(trx, id);
+        await trx.updateTable('jobs').set({ cancel_requested: 1 })
           .where('tenant_id', '=', tenantId).where('id', '=', id).where('state', '=', 'IN_PROGRESS').execute();
-      }
+      });
       return get(tenantId, id);
     },
     get,

@@ -203,6 +203,11 @@ export interface JobFilter {
   kind?: string;
 }
 
+export interface JobLease {
+  id: string;
+  owner: string;
+}
+
 export interface Heartbeat {
   held: boolean;
   cancelRequested: boolean;
@@ -218,7 +223,11 @@ export interface JobStore {
   finish(id: string, owner: string, state: JobEndState, error?: JobError): Promise<boolean>;
   /** Back to ACCEPTED, due at runAfter, with the error recorded and the lease cleared. */
   retryLater(id: string, owner: string, runAfter: string, error: JobError): Promise<boolean>;
-  /** ACCEPTED becomes CANCELED at once; IN_PROGRESS gets cancelRequested. */
+  /** Back to ACCEPTED and due at once, lease cleared: the run was interrupted (server stopping, owner dead), not failed. */
+  release(id: string, owner: string): Promise<boolean>;
+  /** Every IN_PROGRESS job with its lease owner (few: one per running job of every runner). */
+  leases(): Promise<JobLease[]>;
+  /** ACCEPTED becomes CANCELED at once; IN_PROGRESS gets cancelRequested. A job ending FAILED or CANCELED fails the backup it was creating, in the same transaction. */
   requestCancel(tenantId: string, id: string): Promise<Job | undefined>;
   get(tenantId: string, id: string): Promise<Job | undefined>;
   /** Newest first (createdAt desc, id desc). */

@@ -4,6 +4,7 @@
  * `holdfast serve` starts the server through the `serve` hook.
  */
 import { readFile } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { repoEnvironment } from './environment.js';
 import { runCli } from '../cli/program.js';
 import type { CliContext } from '../cli/context.js';
@@ -32,9 +33,19 @@ const ctx: CliContext = {
       toolEnv: env,
       say: (line) => process.stdout.write(`${line}\n`),
     });
-    const stop = (): void => { void server.stop().then(() => process.exit(0)); };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    // A graceful stop releases running jobs for the next start and exits 0; a second signal does not wait.
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) process.exit(128 + constants.signals[signal]);
+      stopping = true;
+      process.stderr.write(`holdfast: ${signal}, stopping (running jobs resume at the next start)\n`);
+      server.stop().then(() => process.exit(0), (err: unknown) => {
+        process.stderr.write(`holdfast: stopping failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(1);
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     await new Promise<never>(() => undefined);
   },
   readFile: (path) => readFile(path, 'utf8'),

@@ -5,7 +5,6 @@
  * prints its admin token once.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cryptoRandom, systemClock } from '../common/clock.js';
 import { openCatalog } from '../catalog/index.js';
@@ -14,7 +13,7 @@ import { ensureDefaultTenant } from '../app/tenants.js';
 import { parseMasterKey } from '../app/secrets.js';
 import { backupHandler, restoreHandler } from '../app/job-handlers.js';
 import { deleteHandler } from '../app/delete-handler.js';
-import { createRunner } from '../jobs/runner.js';
+import { createRunner, deadLocalOwner, ownerName } from '../jobs/runner.js';
 import { createSecureContext } from 'node:tls';
 import { fail } from '../common/errors.js';
 import { createMetrics } from '../http/metrics.js';
@@ -77,8 +76,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     catalog, clock: systemClock, random: cryptoRandom, repoEnv: repoEnvironment(), dataDir,
     masterKey: loadMasterKey(dataDir, o.masterKey), toolEnv: o.toolEnv ?? {}, jobsWaiting: () => wake(),
   };
+  // The process's start instant tells this process from an earlier one that had the same pid.
+  const self = { ...app.repoEnv, started: Math.round(performance.timeOrigin).toString(36) };
   const runner = createRunner({
-    catalog, clock: systemClock, owner: `${hostname()}:${process.pid}`,
+    catalog, clock: systemClock, owner: ownerName(self), isOwnerGone: deadLocalOwner(self),
     handlers: { backup: backupHandler(app), restore: restoreHandler(app), delete: deleteHandler(app) },
     onSettled: (job, state, durationMs) => metrics.jobSettled(job, state, durationMs),
   });
@@ -91,8 +92,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   return {
     url,
     async stop() {
-      await server.close();
+      // Stop accepting at once, but do not wait for open requests before releasing the jobs.
+      const closing = server.close();
       await runner.stop();
+      await closing;
       await catalog.close();
     },
   };

@@ -78,6 +78,17 @@ export async function removeLocks(repo: Repository, all: boolean): Promise<numbe
   return removed;
 }
 
+/** Removes only the locks of processes that provably no longer run (this host, pid gone): safe to do unasked. */
+export async function removeDeadLocalLocks(repo: Repository): Promise<number> {
+  let removed = 0;
+  for (const l of await listLocks(repo)) {
+    if (!heldByDeadLocalProcess(repo, l.lock)) continue;
+    await repo.backend.remove({ type: 'lock', name: l.id });
+    removed++;
+  }
+  return removed;
+}
+
 export function isStale(repo: Repository, lock: LockRecord): boolean {
   return repo.env.clock.nowNs() - lock.time > STALE_AFTER_NS || heldByDeadLocalProcess(repo, lock);
 }
