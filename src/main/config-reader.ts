@@ -19,11 +19,12 @@ export interface ConfigSource {
 /** Parses YAML text; a syntax error names the file and the line. */
 export function parseYaml(text: string, file: string): { source: ConfigSource; value: unknown } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
   const first = doc.errors[0];
   if (first !== undefined) {
     const at = first.linePos?.[0];
-    throw fail('INVALID_ARGUMENT', `${file}${at === undefined ? '' : ` (line ${at.line}, column ${at.col})`}: not valid YAML: ${first.message.split('\n')[0]}`);
+    const why = (first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw fail('INVALID_ARGUMENT', `${file}${at === undefined ? '' : ` (line ${at.line}, column ${at.col})`}: not valid YAML: ${why}`);
   }
   return { source: { file, doc, lines }, value: doc.toJS() };
 }
@@ -70,6 +71,7 @@ export function list(src: ConfigSource, v: unknown, path: Path): unknown[] {
 }
 
 export function text(src: ConfigSource, v: unknown, path: Path, pattern?: RegExp, hint?: string): string {
+  if (typeof v === 'number' || typeof v === 'boolean') throw bad(src, path, `must be a string; YAML read ${String(v)} as a ${typeof v}: put it in quotes`);
   if (typeof v !== 'string' || v === '') throw bad(src, path, 'must be a non-empty string');
   if (pattern !== undefined && !pattern.test(v)) throw bad(src, path, hint ?? `must match ${pattern.source}`);
   return v;

@@ -130,7 +130,8 @@ function tokenDecl(r: Reader, v: unknown, path: Path): TokenDecl {
   const name = text(r.src, o['name'], [...path, 'name'], NAME, `a credential name ${NAME_HINT}`);
   const role = o['role'] === undefined ? 'member' : oneOf(r.src, o['role'], [...path, 'role'], ['admin', 'member'] as const);
   const byFile = o['tokenFile'] !== undefined;
-  if (byFile === (o['tokenId'] !== undefined || o['tokenSha256'] !== undefined)) {
+  const byHash = o['tokenId'] !== undefined && o['tokenSha256'] !== undefined;
+  if (byFile === byHash || (byFile && (o['tokenId'] !== undefined || o['tokenSha256'] !== undefined))) {
     throw bad(r.src, path, 'declare a token either by tokenFile, or by tokenId and tokenSha256 (never the token itself)');
   }
   if (byFile) {
