@@ -100,7 +100,7 @@ async function applyResource(a: Apply, r: ResourceDecl): Promise<void> {
   } else {
     if (current.driver !== r.driver) throw fail('INVALID_ARGUMENT', `${r.at}: resource ${r.tenant}/${r.name} exists with driver ${current.driver}; a driver cannot change (give the resource a new name)`);
     id = current.id;
-    if (JSON.stringify(current.config) !== JSON.stringify(r.config) || JSON.stringify(current.aliases) !== JSON.stringify(r.aliases)) {
+    if (JSON.stringify(current.config) !== JSON.stringify(r.checkedConfig) || JSON.stringify(current.aliases) !== JSON.stringify(r.aliases)) {
       await updateResource(app, as(tenant), id, { config: r.config, aliases: r.aliases });
       a.report.changes.push(`updated resource ${r.tenant}/${r.name}`);
     }

@@ -48,7 +48,10 @@ export interface ResourceDecl {
   readonly tenant: string;
   readonly name: string;
   readonly driver: string;
+  /** As the API takes it (config with the configFiles fields filled in). */
   readonly config: unknown;
+  /** As the driver checked it and the catalog stores it, for comparing with the stored resource. */
+  readonly checkedConfig: unknown;
   readonly aliases: Record<string, string>;
   /** Where it is in the file, for errors found when applying. */
   readonly at: string;
@@ -153,7 +156,7 @@ function tenantDecl(r: Reader, v: unknown, path: Path): TenantDecl {
   };
 }
 
-function resourceConfig(r: Reader, o: Plain, path: Path, driver: string): unknown {
+function resourceConfig(r: Reader, o: Plain, path: Path, driver: string): { config: Plain; checkedConfig: unknown } {
   const config = object(r.src, o['config'] ?? {}, [...path, 'config'], Object.keys((o['config'] ?? {}) as Plain));
   const files = object(r.src, o['configFiles'] ?? {}, [...path, 'configFiles'], Object.keys((o['configFiles'] ?? {}) as Plain));
   const merged: Plain = { ...config };
@@ -161,7 +164,7 @@ function resourceConfig(r: Reader, o: Plain, path: Path, driver: string): unknow
     if (field in config) throw bad(r.src, [...path, 'configFiles', field], `"${field}" is also set in config; set it in one place`);
     merged[field] = secretFile(r, file, [...path, 'configFiles', field]);
   }
-  return checked(r.src, [...path, 'config'], () => driverFor(driver).parseConfig(merged));
+  return { config: merged, checkedConfig: checked(r.src, [...path, 'config'], () => driverFor(driver).parseConfig(merged)) };
 }
 
 function resourceDecl(r: Reader, v: unknown, path: Path): ResourceDecl {
@@ -173,7 +176,7 @@ function resourceDecl(r: Reader, v: unknown, path: Path): ResourceDecl {
   return {
     tenant: text(r.src, o['tenant'], [...path, 'tenant']),
     name: text(r.src, o['name'], [...path, 'name'], NAME, `a resource name ${NAME_HINT}`),
-    driver, config: resourceConfig(r, o, path, driver), aliases: aliases as Record<string, string>, at: where(r.src, path),
+    driver, ...resourceConfig(r, o, path, driver), aliases: aliases as Record<string, string>, at: where(r.src, path),
   };
 }
 

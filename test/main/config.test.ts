@@ -115,14 +115,15 @@ tenants:
 ${o.acmeTokens}
 ${o.withBeta ? `  - name: beta\n    credentials:\n      - {kind: token, name: ops, tokenFile: ${tokens.c!.file}}\n` : ''}${o.extra ?? ''}
 resources:
-${o.withDocs ? `  - {tenant: acme, name: docs, driver: volume, config: {path: ${o.docsPath}}}` : '  []'}
+${o.withDocs ? `  - {tenant: acme, name: docs, driver: volume, config: {path: ${o.docsPath}}}
+  - {tenant: acme, name: db, driver: postgres, config: {url: "postgres://backup@127.0.0.1:5432/app"}, configFiles: {password: ${tokens.pw!.file}}}` : '  []'}
 policies:
 ${o.withDocs ? `  - {tenant: acme, name: nightly, resources: [docs], schedule: "${o.schedule}", retention: {keepLast: 3, expireAfter: 30d}}` : '  []'}
 `.replace(/resources:\n {2}\[\]/, 'resources: []').replace(/policies:\n {2}\[\]/, 'policies: []');
 
   before(async () => {
     dir = tempDir('config-apply');
-    for (const name of ['a', 'b', 'c', 'd']) tokens[name] = tokenFile(dir, `token-${name}`);
+    for (const name of ['a', 'b', 'c', 'd', 'pw']) tokens[name] = tokenFile(dir, `token-${name}`);
     file = writeConfig(dir, configYaml({ acmeTokens: `      - {kind: token, name: ci, role: admin, tokenFile: ${a().file}}`, docsPath: '/srv/docs', schedule: '0 2 * * *', withBeta: false, withDocs: true }));
     server = await startServer({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, logger: false, configFile: file, say: () => assert.fail('no one-time token with a config') });
   });
@@ -137,7 +138,7 @@ ${o.withDocs ? `  - {tenant: acme, name: nightly, resources: [docs], schedule: "
   };
 
   it('creates the declared tenant, token, resource and policy at start', async () => {
-    assert.deepEqual((await resources(a().token)).names, ['docs']);
+    assert.deepEqual((await resources(a().token)).names, ['db', 'docs']);
     const { catalog } = await openFor(join(dir, 'data'));
     try {
       const tenant = await catalog.tenants.getByName('acme');
@@ -145,10 +146,16 @@ ${o.withDocs ? `  - {tenant: acme, name: nightly, resources: [docs], schedule: "
       assert.equal((await catalog.tenants.getByName('default')), undefined, 'no default tenant with a config');
       const [policy] = await catalog.policies.list(tenant!.id);
       assert.deepEqual([policy?.name, policy?.schedule, policy?.retention], ['nightly', '0 2 * * *', { keepLast: 3, expireAfter: '30d' }]);
-      assert.equal((await catalog.declared.list()).length, 4);
+      assert.deepEqual((await catalog.declared.list()).map((d) => `${d.kind} ${d.name}`).sort(), ['credential ci', 'policy nightly', 'resource db', 'resource docs', 'tenant acme']);
     } finally {
       await catalog.close();
     }
+  });
+
+  it('never answers a password read from a configFiles file', { todo: 'GET /v1/resources answers driver configs with their passwords (http/native/resources.ts)' }, async () => {
+    const listed = await resources(a().token);
+    assert.ok(listed.names.includes('db'));
+    assert.ok(!JSON.stringify(listed.items).includes(tokens.pw!.token));
   });
 
   it('updates and removes by name on reload, leaving API-made objects alone', async () => {
@@ -164,16 +171,21 @@ ${o.withDocs ? `  - {tenant: acme, name: nightly, resources: [docs], schedule: "
     assert.equal(await server.reloadConfig(), true);
     assert.equal((await resources(a().token)).status, 401, 'the token no longer declared is gone');
     const now = await resources(b.token);
-    assert.deepEqual(now.names, ['api-made', 'docs']);
+    assert.deepEqual(now.names, ['api-made', 'db', 'docs']);
     assert.equal(now.items.find((r) => r.name === 'docs').config.path, '/srv/docs2');
     assert.deepEqual((await resources(tokens.c!.token)).names, [], 'a new tenant sees none of acme\'s resources');
     const { catalog } = await openFor(join(dir, 'data'));
     try {
       const acme = (await catalog.tenants.getByName('acme'))!;
       assert.equal((await catalog.policies.getByName(acme.id, 'nightly'))?.schedule, '30 3 * * *');
-      const before = (await catalog.credentials.listForTenant(acme.id)).map((x) => x.id);
+      const state = async (): Promise<unknown> => [
+        (await catalog.credentials.listForTenant(acme.id)).map((x) => x.id),
+        (await catalog.resources.list(acme.id, { limit: 100 })).items.map((r) => [r.id, r.updatedAt]),
+        (await catalog.policies.list(acme.id)).map((p) => [p.id, p.updatedAt]),
+      ];
+      const before = await state();
       assert.equal(await server.reloadConfig(), true);
-      assert.deepEqual((await catalog.credentials.listForTenant(acme.id)).map((x) => x.id), before, 'applying the same file again changes nothing');
+      assert.deepEqual(await state(), before, 'applying the same file again changes nothing');
     } finally {
       await catalog.close();
     }
