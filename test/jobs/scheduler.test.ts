@@ -6,6 +6,7 @@
  * resource at a time), and two schedulers sharing a catalog fire each tick once.
  */
 import { it } from 'node:test';
+import { systemClock } from '../../src/common/clock.js';
 import assert from 'node:assert/strict';
 import { openCatalog, type Backup, type Catalog, type Policy } from '../../src/catalog/index.js';
 import { createScheduler, nextRunAfter, type ScheduledBackupRequest, type Scheduler } from '../../src/jobs/scheduler.js';
@@ -180,3 +181,28 @@ function suite(target: Target): void {
 }
 
 forEachTarget(suite);
+
+it('runs by itself on the real clock once started, and not after stop', async () => {
+  const c = await openCatalog('sqlite::memory:', systemClock);
+  try {
+    await c.policies.create({
+      id: 'pol_live', tenantId: T, name: 'live', resourceIds: ['rL'], schedule: '* * * * * *', timezone: 'UTC', backupType: 'INCREMENTAL', retention: {},
+      nextRunAt: nextRunAfter('* * * * * *', 'UTC', Date.now()),
+    });
+    const fired: number[] = [];
+    const scheduler = createScheduler({
+      catalog: c, clock: systemClock, pollMs: 5000,
+      requestBackup: async () => { fired.push(Date.now()); return { backupId: `b${fired.length}` }; },
+      deleteBackup: async () => undefined,
+    });
+    scheduler.start();
+    for (let i = 0; i < 60 && fired.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    await scheduler.stop();
+    assert.ok(fired.length >= 2, `fired ${fired.length} times in 3 s on a per-second schedule`);
+    const count = fired.length;
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.equal(fired.length, count, 'nothing fires after stop');
+  } finally {
+    await c.close();
+  }
+});
