@@ -10,7 +10,7 @@ import { checkSchedule, nextRunAfter, type ScheduledBackupRequest } from '../job
 import { expiresAtFor, toForgetPolicy } from '../jobs/retention.js';
 import type { AppContext, Principal } from './context.js';
 import { newId } from './context.js';
-import { requestBackup } from './backups.js';
+import { requestBackup, requestDelete } from './backups.js';
 
 export interface PolicyInput {
   readonly name: string;
@@ -82,17 +82,15 @@ export function scheduledBackup(app: AppContext): (req: ScheduledBackupRequest) 
 }
 
 /**
- * Retention's deletion of one backup: a mutating `delete` job for the runner
- * (which forgets the snapshot and marks the backup DELETED). Throws CONFLICT
- * while the resource has another mutating job; a backup already gone is a no-op.
+ * Retention's deletion of one backup, through the API's use case (a mutating
+ * `delete` job that forgets the snapshot and marks the backup DELETED).
+ * Throws CONFLICT while the resource has another mutating job; a backup no
+ * longer AVAILABLE (already being deleted, or gone) is left as it is.
  */
 export function retentionDelete(app: AppContext): (tenantId: string, backupId: string) => Promise<void> {
   return async (tenantId, backupId) => {
     const backup = await app.catalog.backups.get(tenantId, backupId);
     if (backup === undefined || backup.state !== 'AVAILABLE') return;
-    await app.catalog.jobs.create({
-      id: newId(app.random, 'job'), tenantId, kind: 'delete', resourceId: backup.resourceId, backupId, mutating: true, params: { reason: 'retention' },
-    });
-    app.jobsWaiting();
+    await requestDelete(app, { tenantId, role: 'admin', credentialId: 'retention' }, backupId);
   };
 }

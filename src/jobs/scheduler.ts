@@ -40,6 +40,8 @@ export interface SchedulerOptions {
   readonly log?: SchedulerLog;
   /** Longest sleep between passes, so policies changed elsewhere are seen; default 30 s. */
   readonly pollMs?: number;
+  /** Sleep after a pass that queued backups or found a resource busy for a deletion; default 2 s. */
+  readonly busyPollMs?: number;
 }
 
 /** What one pass did, for logs and tests. */
@@ -47,6 +49,8 @@ export interface PassReport {
   readonly fired: { policyId: string; resourceId: string; backupId: string }[];
   readonly skipped: { policyId: string; resourceId: string; reason: string }[];
   readonly deleted: { policyId: string; backupId: string }[];
+  /** Resources whose retention waits for a mutating job to finish. */
+  readonly waiting: { policyId: string; resourceId: string }[];
 }
 
 export interface Scheduler {
@@ -117,7 +121,8 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
           log('info', `policy ${policy.name}: retention deletes backup ${backupId}`, { policyId: policy.id, backupId });
         } catch (err) {
           // One mutating job per resource: the next deletion waits for a later pass.
-          if (!isHoldfastError(err, 'CONFLICT')) log('error', `policy ${policy.name}: deleting backup ${backupId} failed: ${errorMessage(err)}`);
+          if (isHoldfastError(err, 'CONFLICT')) report.waiting.push({ policyId: policy.id, resourceId });
+          else log('error', `policy ${policy.name}: deleting backup ${backupId} failed: ${errorMessage(err)}`);
           break;
         }
       }
@@ -133,17 +138,19 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   };
 
   const runOnce = async (): Promise<PassReport> => {
-    const report: PassReport = { fired: [], skipped: [], deleted: [] };
+    const report: PassReport = { fired: [], skipped: [], deleted: [], waiting: [] };
     for (const policy of await o.catalog.policies.listAll()) {
       await visit(policy, report).catch((err: unknown) => log('error', `policy ${policy.name}: ${errorMessage(err)}`, { policyId: policy.id }));
     }
     return report;
   };
 
-  const delayMs = async (): Promise<number> => {
+  /** Until the soonest tick; sooner while retention waits for jobs this or an earlier pass queued. */
+  const delayMs = async (report: PassReport): Promise<number> => {
     const now = msOf(o.clock);
     const soonest = (await o.catalog.policies.listAll()).map((p) => (p.nextRunAt === null ? now : Date.parse(p.nextRunAt)));
-    return Math.max(50, Math.min(o.pollMs ?? 30_000, ...soonest.map((t) => t - now + 10)));
+    const busy = report.fired.length + report.deleted.length + report.waiting.length > 0;
+    return Math.max(50, Math.min(busy ? o.busyPollMs ?? 2000 : o.pollMs ?? 30_000, ...soonest.map((t) => t - now + 10)));
   };
 
   const loop = (): void => {

@@ -227,6 +227,43 @@ policies:
   });
 });
 
+describe('a declared policy end to end', () => {
+  it('makes SCHEDULED backups that expire, and retention deletes the ones beyond keepLast through delete jobs', async () => {
+    const dir = tempDir('config-policy');
+    const src = join(dir, 'src');
+    mkdirSync(src);
+    writeConfig(dir, 'hello\n', 'src/a.txt');
+    const tok = tokenFile(dir, 'tok');
+    const file = writeConfig(dir, `tenants:
+  - name: acme
+    credentials: [{kind: token, name: ci, tokenFile: ${tok.file}}]
+resources:
+  - {tenant: acme, name: docs, driver: volume, config: {path: ${src}}}
+policies:
+  - {tenant: acme, name: every-second, resources: [docs], schedule: "*/4 * * * * *", retention: {keepLast: 1, expireAfter: 1d}}
+`);
+    const server = await startServer({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, logger: false, configFile: file, say: () => undefined });
+    const { catalog } = await openFor(join(dir, 'data'));
+    try {
+      const tenant = (await catalog.tenants.getByName('acme'))!;
+      const backups = async () => (await catalog.backups.list(tenant.id, {}, { limit: 100 })).items;
+      await until('a scheduled backup was deleted by retention', async () => (await backups()).some((b) => b.state === 'DELETED'), 40);
+      const all = await backups();
+      assert.ok(all.every((b) => b.source === 'SCHEDULED' && b.tags['policy'] === 'every-second'));
+      const deleted = all.find((b) => b.state === 'DELETED')!;
+      assert.ok(all.some((b) => b.state === 'AVAILABLE' && b.timeRequested > deleted.timeRequested), 'a newer backup is kept');
+      const lifetime = Date.parse(deleted.expiresAt!) - Date.parse(deleted.timeRequested);
+      assert.ok(Math.abs(lifetime - 86_400_000) < 1000, `expires a day after its tick, not ${lifetime} ms after`);
+      const jobs = (await catalog.jobs.list(tenant.id, { kind: 'delete' }, { limit: 100 })).items;
+      assert.ok(jobs.some((j) => j.backupId === deleted.id && j.state === 'SUCCEEDED'));
+    } finally {
+      await catalog.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 /** Starts `bin/holdfast serve --config F` and answers its URL from the log line. */
 async function spawnServer(file: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(join(root, 'bin/holdfast'), ['serve', '--config', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -243,8 +280,8 @@ async function spawnServer(file: string): Promise<{ child: ChildProcess; url: st
   throw new Error(`the server did not start:\n${out}`);
 }
 
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+async function until(what: string, check: () => Promise<boolean>, seconds = 10): Promise<void> {
+  for (let i = 0; i < seconds * 10; i++) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 100));
   }
