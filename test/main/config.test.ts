@@ -11,7 +11,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isHoldfastError } from '../../src/common/errors.js';
-import { parseConfig } from '../../src/main/config.js';
+import { parseConfig, withFileSettings } from '../../src/main/config.js';
 import { startServer, type RunningServer } from '../../src/main/serve.js';
 import { openFor } from '../http/open-catalog.js';
 import { get, tempDir, tokenFile, writeConfig } from './config-file.js';
@@ -76,6 +76,14 @@ describe('config file checks', () => {
     rejects('tenants:\n  - name: a\n  - name: a\n', /tenants\[1\]\.name \(line 3\): tenant a is declared twice \(also at tenants\[0\]\.name\)/);
     rejects(`tenants:\n  - name: a\n    credentials:\n      - {kind: token, name: x, tokenFile: ${t.file}}\n  - name: b\n    credentials:\n      - {kind: token, name: y, tokenFile: ${t.file}}\n`,
       /tenants\[1\]\.credentials\[0\] \(line 7\): token id .* is declared twice/);
+  });
+
+  it('lets command-line flags override the file, and the file the flags\' defaults', () => {
+    const flags = { dataDir: './holdfast-data', host: '127.0.0.1', port: 8080 };
+    const file = { dataDir: '/var/lib/holdfast', host: '0.0.0.0', port: 9000 };
+    assert.deepEqual(withFileSettings({ ...flags, given: [] }, file), file);
+    assert.deepEqual(withFileSettings({ ...flags, port: 7000, given: ['port'] }, file), { ...file, port: 7000 });
+    assert.deepEqual(withFileSettings({ ...flags, given: [] }, {}), flags);
   });
 
   it('accepts a full example and resolves paths next to the file', () => {
