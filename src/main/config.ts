@@ -28,6 +28,8 @@ export interface ServerSettings {
   readonly catalogUrl?: string;
   /** Read from masterKeyFile. */
   readonly masterKey?: string;
+  /** PEM contents of tlsCertFile and tlsKeyFile: the server then listens with HTTPS only. */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 export interface TokenDecl {
@@ -105,7 +107,7 @@ function secretFile(r: Reader, v: unknown, path: Path): string {
 function serverSection(r: Reader, v: unknown): ServerSettings {
   if (v === undefined || v === null) return {};
   const path = ['server'];
-  const o = object(r.src, v, path, ['host', 'port', 'dataDir', 'catalogUrl', 'masterKeyFile']);
+  const o = object(r.src, v, path, ['host', 'port', 'dataDir', 'catalogUrl', 'masterKeyFile', 'tlsCertFile', 'tlsKeyFile']);
   const dataDir = optionalText(r.src, o['dataDir'], [...path, 'dataDir']);
   return {
     ...(o['host'] === undefined ? {} : { host: text(r.src, o['host'], [...path, 'host']) }),
@@ -113,7 +115,22 @@ function serverSection(r: Reader, v: unknown): ServerSettings {
     ...(dataDir === undefined ? {} : { dataDir: resolve(r.baseDir, dataDir) }),
     ...(o['catalogUrl'] === undefined ? {} : { catalogUrl: text(r.src, o['catalogUrl'], [...path, 'catalogUrl'], /^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite:, postgres:// or postgresql://') }),
     ...(o['masterKeyFile'] === undefined ? {} : { masterKey: secretFile(r, o['masterKeyFile'], [...path, 'masterKeyFile']) }),
+    ...tlsFiles(r, o, path),
   };
+}
+
+/** Both TLS files or neither; the key, a secret, must be private to the server's user. */
+function tlsFiles(r: Reader, o: Plain, path: Path): { tls?: { cert: string; key: string } } {
+  if (o['tlsCertFile'] === undefined && o['tlsKeyFile'] === undefined) return {};
+  if (o['tlsCertFile'] === undefined || o['tlsKeyFile'] === undefined) throw bad(r.src, path, 'tlsCertFile and tlsKeyFile go together: give both or neither');
+  const certFile = resolve(r.baseDir, text(r.src, o['tlsCertFile'], [...path, 'tlsCertFile']));
+  let cert: string;
+  try {
+    cert = readFileSync(certFile, 'utf8');
+  } catch (err) {
+    throw bad(r.src, [...path, 'tlsCertFile'], `cannot read ${certFile} (${(err as { code?: string }).code ?? String(err)})`);
+  }
+  return { tls: { cert, key: secretFile(r, o['tlsKeyFile'], [...path, 'tlsKeyFile']) } };
 }
 
 function tenantAliases(r: Reader, v: unknown, path: Path): Record<string, string[]> {

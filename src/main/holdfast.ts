@@ -35,7 +35,7 @@ const ctx: CliContext = {
       ...(masterKey === undefined ? {} : { masterKey }),
       ...(catalogUrl === undefined ? {} : { catalogUrl }),
       ...(opts.config === undefined ? {} : { configFile: opts.config }),
-      ...(opts.tls === undefined ? {} : { tls: opts.tls }),
+      ...((opts.tls ?? file.tls) === undefined ? {} : { tls: opts.tls ?? file.tls }),
       toolEnv: env,
       say: (line) => process.stdout.write(`${line}\n`),
     });

@@ -69,6 +69,8 @@ describe('config file checks', () => {
     rejects('tenants:\n  - name: a\n    credentials:\n      - {kind: token, name: ci, tokenId: abcdefghijkl}\n', /either by tokenFile, or by tokenId and tokenSha256/);
     rejects('tenants:\n  - name: a\n    credentials:\n      - {kind: token, name: ci, tokenFile: missing}\n', /tokenFile \(line 4\): .*missing does not exist/);
     rejects('server:\n  masterKeyFile: sub\n', /server\.masterKeyFile \(line 2\): .*sub is not a regular file/);
+    rejects('server:\n  tlsCertFile: cert.pem\n', /server \(line 2\): tlsCertFile and tlsKeyFile go together/);
+    rejects(`server:\n  tlsCertFile: ${junk}\n  tlsKeyFile: ${open.file}\n`, /server\.tlsKeyFile \(line 3\): .*readable or writable by group or others/);
   });
 
   it('rejects names declared twice', () => {
@@ -101,6 +103,8 @@ tenants:
     const good = yaml.replace(`${t.lookupId}x`, t.lookupId).replace(/ro, tokenId: \S+, tokenSha256: \S+\}/, `ro, tokenId: abcdefghijkl, tokenSha256: "${'0'.repeat(64)}"}`);
     const config = parseConfig(good, join(dir, 'full.yaml'));
     assert.deepEqual(config.server, { host: '0.0.0.0', port: 9000, dataDir: join(dir, 'data') });
+    const tls = parseConfig('server: {tlsCertFile: tok-full, tlsKeyFile: tok-full}\n', join(dir, 'tls.yaml')).server.tls;
+    assert.deepEqual(tls, { cert: `${t.token}\n`, key: t.token });
     assert.deepEqual(config.tenants[0]?.aliases, { oracleIdentityDomain: ['acme', 'idcs-1'], otcProjectId: ['p1'] });
     assert.deepEqual(config.tenants[0]?.credentials.map((c) => [c.name, c.role, c.lookupId, c.secretHash]), [
       ['ci', 'admin', t.lookupId, t.hash], ['ro', 'member', 'abcdefghijkl', '0'.repeat(64)],
