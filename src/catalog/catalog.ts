@@ -4,21 +4,23 @@
  * the latest migration and wires the stores over one Kysely handle.
  */
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Dialect as KyselyDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Dialect as KyselyDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Clock } from '../common/clock.js';
 import { fail } from '../common/errors.js';
 import { createBackupStore } from './backups.js';
 import type { StoreContext } from './context.js';
 import { createCredentialStore } from './credentials.js';
+import { createDeclaredStore } from './declared.js';
 import { createIdempotencyStore } from './idempotency.js';
 import { createJobStore } from './jobs.js';
 import { migrateToLatest } from './migrations/index.js';
+import { createPolicyStore } from './policies.js';
 import { createRepositoryStore } from './repositories.js';
 import { createResourceStore } from './resources.js';
 import type { Database } from './schema.js';
 import { createTenantStore } from './tenants.js';
-import type { Catalog, Dialect } from './types.js';
+import type { Catalog, CatalogStores, Dialect } from './types.js';
 
 export type * from './types.js';
 
@@ -50,7 +52,23 @@ export function dialectFor(url: string): { dialect: Dialect; kysely: KyselyDiale
   throw fail('INVALID_ARGUMENT', `unsupported catalog URL scheme: ${url.split(':')[0] ?? ''}`);
 }
 
-function wire(ctx: StoreContext): Catalog {
+/**
+ * A transaction that stores can use as their Kysely handle: the stores open
+ * their own small transactions with db.transaction(), which Kysely refuses
+ * inside one, so here that call joins the enclosing transaction instead.
+ */
+function joinable(trx: Transaction<Database>): Kysely<Database> {
+  const joined: Kysely<Database> = new Proxy(trx, {
+    get(target, prop) {
+      if (prop === 'transaction') return () => ({ execute: <T>(fn: (t: Kysely<Database>) => Promise<T>) => fn(joined) });
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return joined;
+}
+
+function stores(ctx: StoreContext, transaction: CatalogStores['transaction']): CatalogStores {
   return Object.freeze({
     dialect: ctx.dialect,
     tenants: createTenantStore(ctx),
@@ -61,8 +79,18 @@ function wire(ctx: StoreContext): Catalog {
     repositories: createRepositoryStore(ctx),
     idempotency: createIdempotencyStore(ctx),
     ping: async () => { await sql`select 1`.execute(ctx.db); },
-    close: () => ctx.db.destroy(),
+    policies: createPolicyStore(ctx),
+    declared: createDeclaredStore(ctx),
+    transaction,
   });
+}
+
+function wire(ctx: StoreContext): Catalog {
+  const transaction: CatalogStores['transaction'] = (work) => ctx.db.transaction().execute((trx) => {
+    const inner: CatalogStores = stores({ ...ctx, db: joinable(trx) }, (nested) => nested(inner));
+    return work(inner);
+  });
+  return Object.freeze({ ...stores(ctx, transaction), close: () => ctx.db.destroy() });
 }
 
 /** Opens (and migrates) the catalog at `url`; the caller closes it. */

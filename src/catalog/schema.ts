@@ -115,6 +115,30 @@ export interface IdempotencyTable {
   created_at: string;
 }
 
+/** A backup policy (migration 0002): a cron schedule over some resources of a tenant, with retention rules. */
+export interface PolicyTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  resource_ids: string;
+  schedule: string;
+  timezone: string;
+  backup_type: string;
+  retention: string;
+  next_run_at: string | null;
+  last_run_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Marks an object (tenant, credential, resource, policy) as declared by the config file (migration 0002). */
+export interface DeclaredTable {
+  kind: string;
+  object_id: string;
+  tenant_id: string;
+  name: string;
+}
+
 export interface Database {
   tenants: TenantTable;
   tenant_aliases: TenantAliasTable;
@@ -125,4 +149,6 @@ export interface Database {
   jobs: JobTable;
   repositories: RepositoryTable;
   idempotency: IdempotencyTable;
+  policies: PolicyTable;
+  config_declared: DeclaredTable;
 }

@@ -274,6 +274,86 @@ export interface IdempotencyStore {
   purgeOlderThan(iso: string): Promise<number>;
 }
 
+/**
+ * Retention rules of a policy. Counts follow restic's forget (-1 = unlimited);
+ * keepWithin and expireAfter are restic durations such as "7d" or "1y6m".
+ */
+export interface RetentionRules {
+  keepLast?: number;
+  keepHourly?: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
+  keepYearly?: number;
+  keepWithin?: string;
+  /** Each backup the policy makes expires this long after it was requested. */
+  expireAfter?: string;
+}
+
+export interface Policy {
+  id: string;
+  tenantId: string;
+  name: string;
+  resourceIds: string[];
+  /** A 5- or 6-field cron expression, read in `timezone`. */
+  schedule: string;
+  /** An IANA zone name; 'UTC' unless given. */
+  timezone: string;
+  backupType: BackupType;
+  retention: RetentionRules;
+  /** The next tick not yet fired by any server; null until first computed. */
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+export type NewPolicy = Omit<Policy, 'lastRunAt' | 'createdAt' | 'updatedAt'>;
+export type PolicyPatch = Partial<Pick<Policy, 'resourceIds' | 'schedule' | 'timezone' | 'backupType' | 'retention' | 'nextRunAt'>>;
+
+export interface PolicyStore {
+  /** Throws ALREADY_EXISTS when the tenant already has a policy of this name. */
+  create(policy: NewPolicy): Promise<Policy>;
+  get(tenantId: string, id: string): Promise<Policy | undefined>;
+  getByName(tenantId: string, name: string): Promise<Policy | undefined>;
+  list(tenantId: string): Promise<Policy[]>;
+  /** Every tenant's policies, for the scheduler. */
+  listAll(): Promise<Policy[]>;
+  update(tenantId: string, id: string, patch: PolicyPatch): Promise<Policy | undefined>;
+  delete(tenantId: string, id: string): Promise<boolean>;
+  /**
+   * Moves nextRunAt from `expected` to `next` only if it still is `expected`:
+   * of several servers sharing the catalog exactly one gets true for a tick.
+   * `fired` also records the claim time as lastRunAt.
+   */
+  claimRun(id: string, expected: string | null, next: string, fired: boolean): Promise<boolean>;
+}
+
+export type DeclaredKind = 'tenant' | 'credential' | 'resource' | 'policy';
+
+/** An object the config file declared; `name` is its name in the file (a credential's principal). */
+export interface Declared {
+  kind: DeclaredKind;
+  objectId: string;
+  tenantId: string;
+  name: string;
+}
+
+export interface DeclaredStore {
+  list(): Promise<Declared[]>;
+  /** Records (or re-records) an object as declared by the config. */
+  mark(declared: Declared): Promise<void>;
+  unmark(kind: DeclaredKind, objectId: string): Promise<void>;
+  /** Replaces a tenant's aliases; throws ALREADY_EXISTS when another tenant holds one. */
+  replaceTenantAliases(tenantId: string, aliases: Record<string, string[]>): Promise<void>;
+  /** True when the tenant still has resources, backups or a repository: data a config edit must not drop. */
+  tenantHoldsData(tenantId: string): Promise<boolean>;
+  /** Removes a tenant row with its aliases and remaining credentials. */
+  deleteTenant(tenantId: string): Promise<void>;
+}
+
+/** The stores as seen inside a catalog transaction. */
+export type CatalogStores = Omit<Catalog, 'close'>;
+
 export interface Catalog {
   readonly dialect: Dialect;
   readonly tenants: TenantStore;
@@ -285,5 +365,12 @@ export interface Catalog {
   readonly idempotency: IdempotencyStore;
   /** A trivial query: resolves when the database answers (for /readyz). */
   ping(): Promise<void>;
+  readonly policies: PolicyStore;
+  readonly declared: DeclaredStore;
+  /**
+   * Runs `work` in one catalog transaction: every store it is given writes
+   * inside it, and a throw rolls all of it back. Nested calls join the outer one.
+   */
+  transaction<T>(work: (stores: CatalogStores) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -30,4 +30,8 @@ export interface ServeFlags {
   readonly port: number;
   /** PEM contents read from --tls-cert and --tls-key. */
   readonly tls?: { readonly cert: string; readonly key: string };
+  /** `--config FILE`: its server section yields to the flags named in `given`. */
+  readonly config?: string;
+  /** The flags set on the command line rather than left at their defaults. */
+  readonly given?: readonly ('dataDir' | 'host' | 'port')[];
 }

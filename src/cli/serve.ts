@@ -11,12 +11,16 @@ export function addServeCommand(program: Command, ctx: CliContext): void {
     .option('--port <port>', 'port to listen on', '8080')
     .option('--tls-cert <file>', 'PEM certificate (chain): serve HTTPS only; needs --tls-key')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
-    .action(async (flags: { dataDir: string; host: string; port: string; tlsCert?: string; tlsKey?: string }) => {
+    .option('--config <file>', 'YAML file declaring server settings, tenants, credentials, resources and policies (re-read on SIGHUP)')
+    .action(async (flags: { dataDir: string; host: string; port: string; tlsCert?: string; tlsKey?: string; config?: string }, cmd: Command) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw fail('INVALID_ARGUMENT', `--port must be a port number, got ${flags.port}`);
       if (ctx.serve === undefined) throw fail('INTERNAL', 'this build cannot serve');
       const tls = await readTls(ctx, flags.tlsCert, flags.tlsKey);
-      await ctx.serve({ dataDir: flags.dataDir, host: flags.host, port, ...(tls === undefined ? {} : { tls }) });
+      const given = (['dataDir', 'host', 'port'] as const).filter((k) => cmd.getOptionValueSource(k) !== 'default');
+      await ctx.serve({
+        dataDir: flags.dataDir, host: flags.host, port, given, ...(tls === undefined ? {} : { tls }), ...(flags.config === undefined ? {} : { config: flags.config }),
+      });
     });
 }
 

@@ -26,10 +26,17 @@ const ctx: CliContext = {
   serve: async (opts) => {
     // Loaded only here: the repository commands stay free of the server's dependencies.
     const { startServer } = await import('./serve.js');
+    const { loadConfig, withFileSettings } = await import('./config.js');
+    // Precedence: command-line flags, then the environment, then the config file's server section, then defaults.
+    const file = opts.config === undefined ? {} : loadConfig(opts.config).server;
+    const masterKey = env['HOLDFAST_MASTER_KEY'] ?? file.masterKey;
+    const catalogUrl = env['HOLDFAST_CATALOG_URL'] ?? file.catalogUrl;
     const server = await startServer({
-      ...opts,
-      ...(env['HOLDFAST_MASTER_KEY'] === undefined ? {} : { masterKey: env['HOLDFAST_MASTER_KEY'] }),
-      ...(env['HOLDFAST_CATALOG_URL'] === undefined ? {} : { catalogUrl: env['HOLDFAST_CATALOG_URL'] }),
+      ...withFileSettings(opts, file),
+      ...(masterKey === undefined ? {} : { masterKey }),
+      ...(catalogUrl === undefined ? {} : { catalogUrl }),
+      ...(opts.config === undefined ? {} : { configFile: opts.config }),
+      ...((opts.tls ?? file.tls) === undefined ? {} : { tls: opts.tls ?? file.tls }),
       toolEnv: env,
       say: (line) => process.stdout.write(`${line}\n`),
     });
@@ -46,6 +53,7 @@ const ctx: CliContext = {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    if (opts.config !== undefined) process.on('SIGHUP', () => { void server.reloadConfig(); });
     await new Promise<never>(() => undefined);
   },
   readFile: (path) => readFile(path, 'utf8'),

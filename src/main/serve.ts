@@ -19,6 +19,10 @@ import { fail } from '../common/errors.js';
 import { createMetrics } from '../http/metrics.js';
 import { buildServer } from '../http/server.js';
 import { repoEnvironment } from './environment.js';
+import { createScheduler } from '../jobs/scheduler.js';
+import { retentionDelete, scheduledBackup } from '../app/policies.js';
+import { loadConfig } from './config.js';
+import { applyConfig } from './config-apply.js';
 
 export interface ServeOptions {
   readonly dataDir: string;
@@ -30,6 +34,8 @@ export interface ServeOptions {
   readonly toolEnv?: Readonly<Record<string, string | undefined>>;
   /** PEM certificate (chain) and private key: the server listens with HTTPS only. */
   readonly tls?: TlsFiles;
+  /** A config file (docs/configuration.md) whose tenants, credentials, resources and policies are applied at start and on reloadConfig(). */
+  readonly configFile?: string;
   /** Where the one-time admin token is printed. */
   readonly say: (line: string) => void;
 }
@@ -41,6 +47,8 @@ export interface TlsFiles {
 
 export interface RunningServer {
   readonly url: string;
+  /** Re-reads and applies the config file (SIGHUP); a file that fails is logged and the running config stays. False then. */
+  reloadConfig(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -84,19 +92,49 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     onSettled: (job, state, durationMs) => metrics.jobSettled(job, state, durationMs),
   });
   wake = () => runner.wake();
-  const { adminToken } = await ensureDefaultTenant(app);
-  if (adminToken !== undefined) o.say(`Created the default tenant. Admin token (shown once, keep it): ${adminToken}`);
+  // With a config file the tenants are the declared ones: no default tenant, no one-time token.
+  const applied = o.configFile === undefined ? undefined : await applyConfig(app, loadConfig(o.configFile));
+  if (o.configFile === undefined) {
+    const { adminToken } = await ensureDefaultTenant(app);
+    if (adminToken !== undefined) o.say(`Created the default tenant. Admin token (shown once, keep it): ${adminToken}`);
+  }
   const server = await buildServer(app, { logger: o.logger ?? true, metrics, ...(o.tls === undefined ? {} : { https: o.tls }) });
+  if (applied !== undefined) server.log.info({ changes: applied.changes, warnings: applied.warnings }, `config ${o.configFile} applied`);
+  const scheduler = createScheduler({
+    catalog, clock: systemClock, requestBackup: scheduledBackup(app), deleteBackup: retentionDelete(app),
+    log: (level, msg, data) => server.log[level]({ ...data }, msg),
+  });
+  const reloadConfig = configReloader(app, o.configFile, server.log);
   const url = await server.listen({ host: o.host, port: o.port });
   runner.start();
+  scheduler.start();
   return {
     url,
+    reloadConfig,
     async stop() {
       // Stop accepting at once, but do not wait for open requests before releasing the jobs.
       const closing = server.close();
+      await scheduler.stop();
       await runner.stop();
       await closing;
       await catalog.close();
     },
   };
+}
+
+/** Reloads run one at a time; each reads the file afresh and applies all of it or nothing. */
+function configReloader(app: AppContext, file: string | undefined, log: { info: (o: object, m: string) => void; error: (o: object, m: string) => void }): () => Promise<boolean> {
+  let queue: Promise<boolean> = Promise.resolve(true);
+  const reload = async (): Promise<boolean> => {
+    if (file === undefined) return false;
+    try {
+      const report = await applyConfig(app, loadConfig(file));
+      log.info({ changes: report.changes, warnings: report.warnings }, `config ${file} reloaded`);
+      return true;
+    } catch (err) {
+      log.error({ err: { code: (err as { code?: string }).code, message: err instanceof Error ? err.message : String(err) } }, `config ${file} not applied; the running configuration stays`);
+      return false;
+    }
+  };
+  return () => (queue = queue.then(reload));
 }

@@ -6,9 +6,11 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { fail } from '../../common/errors.js';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-policies.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': m0001,
+  '0002-policies': m0002,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };
