@@ -29,6 +29,8 @@ export interface E2E {
   readonly dataDir: string;
   call(method: string, path: string, body?: unknown): Promise<Answer>;
   createResource(name: string, driver: string, config: unknown): Promise<string>;
+  /** Polls GET /v1/jobs/:id until the job ends; returns it. */
+  waitForJob(id: string): Promise<any>;
   /** POST /v1/backups, waits for the job; returns the AVAILABLE backup. */
   backup(resourceId: string): Promise<any>;
   /** POST /v1/backups/:id/restore, waits for the job; asserts it succeeded. */
@@ -72,6 +74,7 @@ export async function startE2E(label: string): Promise<E2E> {
     dir,
     dataDir,
     call,
+    waitForJob,
     async createResource(name, driver, config) {
       const created = await call('POST', '/v1/resources', { name, driver, config });
       assert.equal(created.status, 201, JSON.stringify(created.json));
