@@ -92,7 +92,8 @@ function ensureDatabase(conn: PgConn, ctx: DriverContext): Promise<void> {
 
 async function restoreLogical(target: PgLogicalTarget, source: RestoreSource, ctx: DriverContext): Promise<void> {
   const clean = target.clean ? ['--clean', '--if-exists'] : [];
-  await ensureDatabase(target.conn, ctx);
+  // A user may be refused the `postgres` database yet own the target: then pg_restore itself says whether the target exists.
+  await ensureDatabase(target.conn, ctx).catch(() => undefined);
   await runWithInput(
     {
       command: 'pg_restore',
