@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,9 +26,19 @@ function pgOwner(): { uid: number; gid: number } {
   return { uid: uid!, gid: gid! };
 }
 
+/** A server-side tool by absolute path: on PATH, else Debian's /usr/lib/postgresql/<newest>/bin. */
+function serverBin(name: string): string {
+  for (const dir of (process.env['PATH'] ?? '').split(':')) if (dir !== '' && existsSync(join(dir, name))) return join(dir, name);
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  const found = versions.map((v) => join(root, v, 'bin', name)).find((p) => existsSync(p));
+  if (found === undefined) throw new Error(`${name} is neither on PATH nor under ${root}/*/bin: install the PostgreSQL server package`);
+  return found;
+}
+
 /** Runs a server-side PostgreSQL tool as the cluster's owner. */
 const asPostgres = (command: string, args: readonly string[]): Promise<string> =>
-  asRoot ? sh('runuser', ['-u', 'postgres', '--', command, ...args]) : sh(command, args);
+  asRoot ? sh('runuser', ['-u', 'postgres', '--', serverBin(command), ...args]) : sh(serverBin(command), args);
 
 const HBA = [
   'local all all trust',
