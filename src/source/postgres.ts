@@ -1,7 +1,8 @@
 /**
  * The PostgreSQL driver (DESIGN.md §4). Logical (default): `pg_dump
  * --format=custom` streamed as `<db>.pgdump`, restored with `pg_restore` in a
- * single transaction into an existing database. Physical: see
+ * single transaction into the target database, which is created first when
+ * missing (a restore after the database was dropped). Physical: see
  * postgres-physical.ts. Passwords reach the tools only through PGPASSWORD.
  */
 import { fail } from '../common/errors.js';
@@ -67,9 +68,33 @@ function openLogicalBackup(conn: PgConn, ctx: DriverContext): Promise<BackupSess
   return Promise.resolve(streamSession(child, `${safeName(conn.database)}.pgdump`));
 }
 
-function restoreLogical(target: PgLogicalTarget, source: RestoreSource, ctx: DriverContext): Promise<void> {
-  const clean = target.clean ? ['--clean', '--if-exists'] : [];
+/**
+ * Creates the target database when it does not exist, connected to the server's `postgres`
+ * database; the name travels as a psql variable, quoted by format('%I'), never spliced into SQL.
+ */
+function ensureDatabase(conn: PgConn, ctx: DriverContext): Promise<void> {
+  const maintenance = new URL(conn.url);
+  maintenance.pathname = '/postgres';
+  const script = "SELECT format('CREATE DATABASE %I', :'db') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db')\\gexec\n";
   return runWithInput(
+    {
+      command: 'psql',
+      args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', `db=${conn.database}`, `--dbname=${maintenance.toString()}`],
+      baseEnv: ctx.env,
+      env: pgEnv(conn),
+      secrets: [conn.password],
+      signal: ctx.signal,
+      what: `creating database ${conn.database}`,
+    },
+    (async function* () { yield Buffer.from(script); })(),
+  );
+}
+
+async function restoreLogical(target: PgLogicalTarget, source: RestoreSource, ctx: DriverContext): Promise<void> {
+  const clean = target.clean ? ['--clean', '--if-exists'] : [];
+  // A user may be refused the `postgres` database yet own the target: then pg_restore itself says whether the target exists.
+  await ensureDatabase(target.conn, ctx).catch(() => undefined);
+  await runWithInput(
     {
       command: 'pg_restore',
       args: ['--no-owner', '--single-transaction', ...clean, `--dbname=${target.conn.url}`],

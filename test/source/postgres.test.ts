@@ -72,6 +72,24 @@ describe('postgres driver', { skip }, () => {
     }
   });
 
+  it('creates the target database when it is missing (a restore after the database was dropped)', async () => {
+    const src = await createDb();
+    const dst = uniqueName('holdfast_new');
+    try {
+      await psql(src, SCHEMA);
+      const config = postgresDriver.parseConfig({ url: `${base}/${src}` });
+      const session = await postgresDriver.openBackup(config, { scratchDir: '/tmp', env: process.env });
+      const collected = await consume(session.input, '/nonexistent');
+      await session.finish();
+      const target = postgresDriver.parseTarget({ url: `${base}/${dst}` }, config);
+      await postgresDriver.restore(config, target, fakeSource(collected), { scratchDir: '/tmp', env: process.env });
+      assert.equal(await plainDump(dst), await plainDump(src));
+    } finally {
+      await dropDb(src);
+      await dropDb(dst);
+    }
+  });
+
   it('keeps the password out of argv: the URL handed to the tools has none', () => {
     const config = postgresDriver.parseConfig({ url: 'postgres://u:p%40ss@h:5433/db?password=q&sslmode=disable' });
     assert.equal(config.conn.password, 'p@ss');
