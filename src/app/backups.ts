@@ -32,15 +32,19 @@ function newJob(app: AppContext, who: Principal, kind: string, ids: { resourceId
 export async function requestBackup(app: AppContext, who: Principal, req: BackupRequest): Promise<{ backup: Backup; job: Job }> {
   const resource = await getResource(app, who, req.resourceId);
   const backupId = newId(app.random, 'bak');
-  const job = await app.catalog.jobs.create(newJob(app, who, 'backup', { resourceId: resource.id, backupId }, {}));
+  const jobId = newId(app.random, 'job');
   const now = nowIso(app.clock);
   const backup: Backup = {
     id: backupId, tenantId: who.tenantId, resourceId: resource.id, name: req.name ?? `${resource.name}-${now}`, description: req.description ?? '',
     type: req.type ?? 'INCREMENTAL', source: req.source ?? 'MANUAL', state: 'CREATING', logicalBytes: null, storedBytes: null, snapshotIds: [],
     timeRequested: now, timeImaged: null, timeAvailable: null, expiresAt: req.expiresAt ?? null, keepForever: req.keepForever ?? false,
-    tags: req.tags ?? {}, parentId: null, jobId: job.id, extra: req.extra ?? {},
+    tags: req.tags ?? {}, parentId: null, jobId, extra: req.extra ?? {},
   };
-  await app.catalog.backups.create(backup);
+  // One transaction: a runner never sees the job without its backup, and a refused job leaves no backup behind.
+  const job = await app.catalog.transaction(async (tx) => {
+    await tx.backups.create(backup);
+    return tx.jobs.create({ ...newJob(app, who, 'backup', { resourceId: resource.id, backupId }, {}), id: jobId });
+  });
   app.jobsWaiting();
   return { backup, job };
 }
@@ -59,21 +63,18 @@ export async function listBackups(app: AppContext, who: Principal, filter: Backu
 /**
  * Queues the deletion of a backup: its snapshot is forgotten by a `delete`
  * job (delete-handler.ts). The backup shows DELETING from this call on; if the
- * job cannot be queued (another mutating job holds the resource) it goes back
- * to its state before, so nothing is left half-deleted.
+ * job cannot be queued (another mutating job holds the resource) nothing
+ * changes: both writes are one transaction.
  */
 export async function requestDelete(app: AppContext, who: Principal, backupId: string): Promise<Job> {
   const backup = await getBackup(app, who, backupId);
   if (backup.state === 'CREATING') throw fail('CONFLICT', `backup ${backupId} is still being created`);
-  await app.catalog.backups.update(who.tenantId, backupId, { state: 'DELETING' });
-  try {
-    const job = await app.catalog.jobs.create(newJob(app, who, 'delete', { resourceId: backup.resourceId, backupId }, {}));
-    app.jobsWaiting();
-    return job;
-  } catch (err) {
-    await app.catalog.backups.update(who.tenantId, backupId, { state: backup.state });
-    throw err;
-  }
+  const job = await app.catalog.transaction(async (tx) => {
+    await tx.backups.update(who.tenantId, backupId, { state: 'DELETING' });
+    return tx.jobs.create(newJob(app, who, 'delete', { resourceId: backup.resourceId, backupId }, {}));
+  });
+  app.jobsWaiting();
+  return job;
 }
 
 /** Queues a restore of an available backup into a target the resource's driver accepts. */

@@ -102,3 +102,9 @@ export async function runIdempotent(app: AppContext, who: Principal, req: Idempo
   await app.catalog.idempotency.complete(who.tenantId, SCOPE, req.key, pending, { status: answer.status, body: bodyText });
   return { status: answer.status, bodyText, replayed: false };
 }
+
+/** Forgets keys older than the window; the server calls this now and then so the table does not grow for ever. */
+export async function purgeExpiredKeys(app: AppContext): Promise<number> {
+  const cutoff = new Date(Number(app.clock.nowNs() / 1_000_000n) - IDEMPOTENCY_WINDOW_MS).toISOString();
+  return app.catalog.idempotency.purgeOlderThan(cutoff);
+}

@@ -179,7 +179,7 @@ async function runOne(o: RunnerOptions, job: Job, run: RunState, leaseMs: number
     // A cancel requested before a crash still holds for the job's next attempt.
     if (cancelled) throw fail('CANCELED', 'the job was canceled');
     if (handler === undefined) throw fail('INTERNAL', `no handler for jobs of kind ${job.kind}`);
-    await handler(job, { signal: abort.signal, progress: (p) => { progress = { ...progress, ...p }; } });
+    await handler(job, { signal: abort.signal, progress: (p) => { progress = withRate({ ...progress, ...p }, o.clock.nowNs() - startedNs); } });
     beating = false;
     await o.catalog.jobs.heartbeat(job.id, o.owner, { ...progress, percent: 100 }, leaseMs).catch(() => undefined);
     await finish('SUCCEEDED');
@@ -196,6 +196,12 @@ async function runOne(o: RunnerOptions, job: Job, run: RunState, leaseMs: number
 }
 
 type Finish = (state: JobEndState, error?: JobError) => Promise<void>;
+
+/** The attempt's average rate so far: what a client shows next to the bytes done. */
+function withRate(p: JobProgress, elapsedNs: bigint): JobProgress {
+  const seconds = Number(elapsedNs / 1_000_000n) / 1000;
+  return seconds <= 0 ? p : { ...p, bytesPerSecond: Math.round(p.bytesDone / seconds) };
+}
 
 async function settleFailure(o: RunnerOptions, job: Job, err: unknown, why: { cancelled: boolean; interrupted: boolean }, finish: Finish): Promise<void> {
   const error = { code: isHoldfastError(err) ? err.code : 'INTERNAL', message: errorMessage(err) };

@@ -14,6 +14,7 @@ import { fail } from '../common/errors.js';
 import type { BackupType, RetentionRules, Role } from '../catalog/index.js';
 import { checkPolicyInput } from '../app/policies.js';
 import { splitToken } from '../app/secrets.js';
+import { TENANT_ALIAS_KINDS } from '../app/tenants.js';
 import { RETENTION_KEYS } from '../jobs/retention.js';
 import { driverFor } from '../source/registry.js';
 import { checkUnique } from './config-unique.js';
@@ -78,8 +79,8 @@ export interface HoldfastConfig {
   readonly policies: PolicyDecl[];
 }
 
-/** The alias kinds a tenant may have, one per dialect that names tenants (DESIGN.md §3). */
-export const TENANT_ALIAS_KINDS = ['oracleIdentityDomain', 'ociTenancy', 'ociCompartment', 'otcProjectId'] as const;
+/** The alias kinds a tenant may have: the same as the API's (DESIGN.md §3). */
+const ALIAS_KINDS = Object.keys(TENANT_ALIAS_KINDS);
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const NAME_HINT = 'must be 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit';
@@ -135,11 +136,12 @@ function tlsFiles(r: Reader, o: Plain, path: Path): { tls?: { cert: string; key:
 
 function tenantAliases(r: Reader, v: unknown, path: Path): Record<string, string[]> {
   if (v === undefined || v === null) return {};
-  const o = object(r.src, v, path, TENANT_ALIAS_KINDS);
+  const o = object(r.src, v, path, ALIAS_KINDS);
   const out: Record<string, string[]> = {};
   for (const [kind, value] of Object.entries(o)) {
     const values = Array.isArray(value) ? value : [value];
-    out[kind] = values.map((x, i) => text(r.src, x, Array.isArray(value) ? [...path, kind, i] : [...path, kind]));
+    const shape = TENANT_ALIAS_KINDS[kind]!;
+    out[kind] = values.map((x, i) => text(r.src, x, Array.isArray(value) ? [...path, kind, i] : [...path, kind], shape, `is not a valid ${kind} alias`));
   }
   return out;
 }

@@ -13,6 +13,7 @@ import { ensureDefaultTenant } from '../app/tenants.js';
 import { parseMasterKey } from '../app/secrets.js';
 import { backupHandler, restoreHandler } from '../app/job-handlers.js';
 import { deleteHandler } from '../app/delete-handler.js';
+import { purgeExpiredKeys } from '../app/idempotency.js';
 import { createRunner, deadLocalOwner, ownerName } from '../jobs/runner.js';
 import { createSecureContext } from 'node:tls';
 import { fail } from '../common/errors.js';
@@ -73,6 +74,9 @@ function checkTls(tls: TlsFiles): void {
   }
 }
 
+/** How often expired idempotency keys are purged. */
+const HOUSEKEEPING_MS = 60 * 60 * 1000;
+
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   if (o.tls !== undefined) checkTls(o.tls);
   const dataDir = resolve(o.dataDir);
@@ -108,12 +112,15 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const url = await server.listen({ host: o.host, port: o.port });
   runner.start();
   scheduler.start();
+  const housekeeping = setInterval(() => { purgeExpiredKeys(app).catch((err: unknown) => server.log.warn({ err }, 'purging old idempotency keys failed')); }, HOUSEKEEPING_MS);
+  housekeeping.unref();
   return {
     url,
     reloadConfig,
     async stop() {
       // Stop accepting at once, but do not wait for open requests before releasing the jobs.
       const closing = server.close();
+      clearInterval(housekeeping);
       await scheduler.stop();
       await runner.stop();
       await closing;

@@ -38,7 +38,7 @@ function suite(target: Target): void {
   it('rolls back every store\'s writes when the transaction throws, nested ones included', async () => {
     const c = catalog();
     await assert.rejects(c.transaction(async (s) => {
-      await s.tenants.create({ id: 'ten_rb', name: 'rolled-back', aliases: { otcProjectId: ['p-rb'] } });
+      await s.tenants.create({ id: 'ten_rb', name: 'rolled-back', aliases: { otcProject: ['p-rb'] } });
       await s.declared.mark({ kind: 'tenant', objectId: 'ten_rb', tenantId: 'ten_rb', name: 'rolled-back' });
       await s.transaction(async (inner) => inner.policies.create({
         id: 'pol_rb', tenantId: 'ten_rb', name: 'p', resourceIds: [], schedule: '* * * * *', timezone: 'UTC', backupType: 'FULL', retention: {}, nextRunAt: null,
@@ -46,7 +46,7 @@ function suite(target: Target): void {
       await s.tenants.create({ id: 'ten_rb2', name: 'rolled-back', aliases: {} });
     }), (e: unknown) => isHoldfastError(e, 'ALREADY_EXISTS'));
     assert.equal(await c.tenants.getByName('rolled-back'), undefined);
-    assert.equal(await c.tenants.findByAlias('otcProjectId', 'p-rb'), undefined);
+    assert.equal(await c.tenants.findByAlias('otcProject', 'p-rb'), undefined);
     assert.deepEqual(await c.declared.list(), []);
     assert.equal(await c.policies.get('ten_rb', 'pol_rb'), undefined);
     const kept = await c.transaction(async (s) => {
@@ -59,16 +59,16 @@ function suite(target: Target): void {
 
   it('marks declared objects and replaces aliases and deletes tenants for the config', async () => {
     const c = catalog();
-    await c.tenants.create({ id: 'ten_d', name: 'decl', aliases: { otcProjectId: ['p-old'] } });
-    await c.tenants.create({ id: 'ten_e', name: 'other', aliases: { otcProjectId: ['p-taken'] } });
+    await c.tenants.create({ id: 'ten_d', name: 'decl', aliases: { otcProject: ['p-old'] } });
+    await c.tenants.create({ id: 'ten_e', name: 'other', aliases: { otcProject: ['p-taken'] } });
     await c.declared.mark({ kind: 'tenant', objectId: 'ten_d', tenantId: 'ten_d', name: 'decl' });
     await c.declared.mark({ kind: 'tenant', objectId: 'ten_d', tenantId: 'ten_d', name: 'decl' });
     assert.deepEqual(await c.declared.list(), [{ kind: 'tenant', objectId: 'ten_d', tenantId: 'ten_d', name: 'decl' }]);
-    await c.declared.replaceTenantAliases('ten_d', { otcProjectId: ['p-new'], ociTenancy: ['ocid1.tenancy.x'] });
-    assert.equal((await c.tenants.findByAlias('otcProjectId', 'p-new'))?.id, 'ten_d');
-    assert.equal(await c.tenants.findByAlias('otcProjectId', 'p-old'), undefined);
-    await assert.rejects(c.declared.replaceTenantAliases('ten_d', { otcProjectId: ['p-taken'] }), (e: unknown) => isHoldfastError(e, 'ALREADY_EXISTS'));
-    assert.deepEqual((await c.tenants.get('ten_d'))?.aliases, { otcProjectId: ['p-new'], ociTenancy: ['ocid1.tenancy.x'] });
+    await c.declared.replaceTenantAliases('ten_d', { otcProject: ['p-new'], ociTenancy: ['ocid1.tenancy.x'] });
+    assert.equal((await c.tenants.findByAlias('otcProject', 'p-new'))?.id, 'ten_d');
+    assert.equal(await c.tenants.findByAlias('otcProject', 'p-old'), undefined);
+    await assert.rejects(c.declared.replaceTenantAliases('ten_d', { otcProject: ['p-taken'] }), (e: unknown) => isHoldfastError(e, 'ALREADY_EXISTS'));
+    assert.deepEqual((await c.tenants.get('ten_d'))?.aliases, { otcProject: ['p-new'], ociTenancy: ['ocid1.tenancy.x'] });
     assert.equal(await c.declared.tenantHoldsData('ten_d'), false);
     await c.resources.create({ id: 'res_d', tenantId: 'ten_d', name: 'r', kind: 'volume', driver: 'volume', config: {}, aliases: {} });
     assert.equal(await c.declared.tenantHoldsData('ten_d'), true);
@@ -78,7 +78,7 @@ function suite(target: Target): void {
     await c.declared.unmark('tenant', 'ten_d');
     assert.equal(await c.tenants.get('ten_d'), undefined);
     assert.equal(await c.credentials.findByLookupId('lk_d'), undefined);
-    assert.equal(await c.tenants.findByAlias('otcProjectId', 'p-new'), undefined);
+    assert.equal(await c.tenants.findByAlias('otcProject', 'p-new'), undefined);
     assert.deepEqual(await c.declared.list(), []);
   });
 }

@@ -137,6 +137,23 @@ forEachTarget((target) => {
     for (const id of ['alive', 'remote']) assert.deepEqual([(await job(id)).state, (await job(id)).leaseOwner], ['IN_PROGRESS', owners[id]], id);
   });
 
+  it('reports progress with the average rate of the attempt', async () => {
+    await queue('rate1');
+    runner(async (_job, ctx) => {
+      await new Promise((r) => setTimeout(r, 200));
+      ctx.progress({ bytesDone: 1_000_000, filesDone: 3 });
+      await new Promise((r) => setTimeout(r, 150));
+      await catalog.backups.update(TENANT, 'rate1', { state: 'AVAILABLE' });
+    }).start();
+    const seen = await until('progress with a rate', async () => {
+      const p = (await job('rate1')).progress;
+      return p.bytesDone === 1_000_000 ? p : undefined;
+    });
+    assert.equal(seen.filesDone, 3);
+    // 1 MB after about 200 ms (timers may fire a little early): well under 10 MB/s, and not zero.
+    assert.ok(seen.bytesPerSecond > 0 && seen.bytesPerSecond <= 10_000_000, `rate ${seen.bytesPerSecond}`);
+  });
+
   it('on stop releases a running job, which the next start runs again', async () => {
     await queue('s1');
     let started = 0;
