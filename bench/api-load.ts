@@ -65,9 +65,9 @@ async function waitForJobs(base: string, token: string): Promise<{ succeeded: nu
     let after: string | undefined;
     do {
       const page = await api(base, token, 'GET', `/v1/jobs?limit=1000${after === undefined ? '' : `&after=${after}`}`);
-      for (const j of page.items as { state: string }[]) {
+      for (const j of page.items as { state: string; error: { message: string } | null }[]) {
         if (j.state === 'SUCCEEDED') succeeded++;
-        else if (j.state === 'FAILED' || j.state === 'CANCELED') failed++;
+        else if (j.state === 'FAILED' || j.state === 'CANCELED') { failed++; if (failed === 1) console.log(`first failure: ${j.error?.message}`); }
         else open++;
       }
       after = page.next ?? undefined;
