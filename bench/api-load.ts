@@ -19,7 +19,12 @@ const REQUESTS = Number(process.env['HOLDFAST_BENCH_REQUESTS'] ?? '1000');
 const bin = join(fileURLToPath(import.meta.url), '../../../bin/holdfast');
 
 async function startServer(dataDir: string, port: number): Promise<{ child: ChildProcess; token: string }> {
-  const child = spawn(bin, ['serve', '--data-dir', dataDir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // HOLDFAST_BENCH_PROFILE=DIR writes the server's CPU profile there.
+  const profile = process.env['HOLDFAST_BENCH_PROFILE'];
+  const args = ['serve', '--data-dir', dataDir, '--port', String(port)];
+  const child = profile === undefined
+    ? spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profile}`, bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const token = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
@@ -98,6 +103,7 @@ async function main(): Promise<void> {
     console.log(`jobs: ${succeeded} succeeded, ${failed} failed in ${seconds.toFixed(1)} s: ${(succeeded / seconds).toFixed(1)} completed jobs/s`);
   } finally {
     child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
     rmSync(work, { recursive: true, force: true });
   }
 }

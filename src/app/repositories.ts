@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { localBackend } from '../backend/local.js';
-import { initRepository, openRepository } from '../repository/open.js';
+import { initRepository, openRepository, openWithKey, type OpenedRepository } from '../repository/open.js';
 import { createRepository, type Repository } from '../repository/repository.js';
 import { fail, isHoldfastError } from '../common/errors.js';
 import type { RepositoryRow } from '../catalog/index.js';
@@ -66,8 +66,18 @@ async function createRow(app: AppContext, tenantId: string): Promise<RepositoryR
   }
 }
 
+/** Master keys already unlocked per server and tenant: a key derivation (scrypt) per job would cost more than a small backup. */
+const unlocked = new WeakMap<AppContext, Map<string, OpenedRepository>>();
+
 export async function openTenantRepository(app: AppContext, tenantId: string): Promise<Repository> {
   const access = await tenantRepositoryAccess(app, tenantId);
   if (!access.location.startsWith('/')) throw fail('UNSUPPORTED_REPOSITORY', 'only local repositories are supported yet');
-  return createRepository(await openRepository(localBackend(access.location), access.password), app.repoEnv);
+  let keys = unlocked.get(app);
+  if (keys === undefined) unlocked.set(app, (keys = new Map()));
+  const backend = localBackend(access.location);
+  const known = keys.get(tenantId);
+  // A repository made again (its folder was removed) has a new master key: the cached one no longer opens its config.
+  const opened = (known === undefined ? undefined : await openWithKey(backend, known).catch(() => undefined)) ?? (await openRepository(backend, access.password));
+  keys.set(tenantId, opened);
+  return createRepository(opened, app.repoEnv);
 }

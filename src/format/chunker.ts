@@ -78,7 +78,21 @@ function checkDegree(polynomial: bigint): void {
   if (k !== DEGREE) throw fail('UNSUPPORTED_REPOSITORY', `chunker polynomial must have degree ${DEGREE}, got ${k}`);
 }
 
+/** Tables by polynomial: building them costs ~8 ms (BigInt), once per repository rather than per backup. */
+const tableCache = new Map<bigint, ChunkerTables>();
+const TABLE_CACHE_SIZE = 64;
+
 export function chunkerTables(polynomial: bigint): ChunkerTables {
+  let tables = tableCache.get(polynomial);
+  if (tables === undefined) {
+    tables = buildTables(polynomial);
+    if (tableCache.size >= TABLE_CACHE_SIZE) tableCache.delete(tableCache.keys().next().value!);
+    tableCache.set(polynomial, tables);
+  }
+  return tables;
+}
+
+function buildTables(polynomial: bigint): ChunkerTables {
   checkDegree(polynomial);
   const t: Record<string, unknown> = { polynomial };
   for (const name of TABLE_NAMES) t[name] = new Uint32Array(256);

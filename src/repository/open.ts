@@ -63,6 +63,12 @@ export async function openRepository(backend: Backend, password: string, opts: C
   return { backend, config, key, keyId };
 }
 
+/** Opens a repository with a master key already unlocked (no key derivation); fails if the key does not open its config. */
+export async function openWithKey(backend: Backend, known: { key: MasterKey; keyId: Id }, opts: CallOptions = {}): Promise<OpenedRepository> {
+  const sealed = await backend.load({ type: 'config', name: '' }, undefined, opts);
+  return { backend, config: parseConfig(openSealed(known.key, sealed)), key: known.key, keyId: known.keyId };
+}
+
 async function hasRepository(backend: Backend, opts: CallOptions): Promise<boolean> {
   try {
     return await backend.hasConfig(opts);

@@ -53,10 +53,12 @@ describe('tenant repositories', () => {
     await openTenantRepository(app, 't-crash');
   });
 
-  it('creates the repository when only the catalog row exists', async () => {
+  it('creates the repository when only the catalog row exists, and opens it with its new key', async () => {
     const first = await tenantRepositoryAccess(app, 't-row');
+    const before = await openTenantRepository(app, 't-row');
     rmSync(first.location, { recursive: true });
-    await openTenantRepository(app, 't-row');
+    const after = await openTenantRepository(app, 't-row');
     assert.ok(existsSync(join(first.location, 'config')));
+    assert.notEqual(after.config.id, before.config.id, 'a new repository, not the cached one');
   });
 });
