@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import type { Writable } from 'node:stream';
 import { fail } from '../../common/errors.js';
-import { checkRepository, type CheckPhase, type CheckProblem, type CheckProgress, type CheckReport } from '../../engine/check/checker.js';
+import type { CheckPhase, CheckProblem, CheckProgress, CheckReport } from '../../engine/check/checker.js';
 import type { CliContext } from '../context.js';
 import { printJson } from '../output.js';
 import { createProgressBar } from '../progress-bar.js';
@@ -29,6 +29,7 @@ export function checkCommand(ctx: CliContext, parent: Command): void {
       say(ctx, flags, 'create shared lock for repository');
       const bar = createProgressBar(packsLabelled(ctx.stderr), flags.quiet !== true && flags.json !== true);
       const started = ctx.repoEnv.clock.nowNs();
+      const { checkRepository } = await import('../../engine/check/checker.js');
       const report = await checkRepository(repo, {
         readData: opts.readData === true,
         onPhase: (phase) => say(ctx, flags, PHASE_LINES[phase]),

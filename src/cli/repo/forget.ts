@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { fail } from '../../common/errors.js';
 import { formatGoTime } from '../../format/gotime.js';
 import { isEmptyPolicy, parseDuration, type ForgetGroup, type GroupBy, type KeepReason, type RetentionPolicy } from '../../engine/forget-policy.js';
-import { forget, type ForgetResult } from '../../engine/forget.js';
+import type { ForgetResult } from '../../engine/forget.js';
 import type { IdentifiedSnapshot } from '../../engine/snapshots.js';
 import type { CliContext } from '../context.js';
 import { printJson, printTable } from '../output.js';
@@ -54,6 +54,7 @@ export function forgetCommand(ctx: CliContext, parent: Command): void {
     const prune = opts.prune === true ? { ...pruneLimit(opts), onProgress: prunePrinter(ctx, flags) } : undefined;
     const repo = await openRepo(ctx, flags);
     if (ids.length === 0 && !isEmptyPolicy(policy)) say(ctx, flags, `Applying Policy: ${describePolicy(policy)}`);
+    const { forget } = await import('../../engine/forget.js');
     const result = await forget(repo, {
       policy, groupBy: parseGroupBy(opts.groupBy), snapshotIds: ids, dryRun: opts.dryRun === true,
       hostname: opts.host, tags: tagLists(opts.tag), paths: opts.path,

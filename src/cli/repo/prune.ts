@@ -4,7 +4,7 @@
  * each step as it starts. The printing helpers also serve `forget --prune`.
  */
 import type { Command } from 'commander';
-import { prune, type PruneEvent, type PruneReport, type PruneStats } from '../../engine/prune/prune.js';
+import type { PruneEvent, PruneReport, PruneStats } from '../../engine/prune/prune.js';
 import { parseMaxUnused, type MaxUnused } from '../../engine/prune/limits.js';
 import type { CliContext } from '../context.js';
 import { formatBytes, printJson } from '../output.js';
@@ -30,6 +30,7 @@ export function pruneCommand(ctx: CliContext, parent: Command): void {
       const flags = flagsOf(cmd);
       const limit = parseMaxUnused(opts.maxUnused);
       const repo = await openRepo(ctx, flags);
+      const { prune } = await import('../../engine/prune/prune.js');
       const report = await prune(repo, { dryRun: opts.dryRun === true, repackSmall: opts.repackSmall === true, ...limit, onProgress: prunePrinter(ctx, flags) });
       printPruneReport(ctx, flags, report);
     });

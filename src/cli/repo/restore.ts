@@ -5,8 +5,6 @@
  */
 import type { Command } from 'commander';
 import { fail } from '../../common/errors.js';
-import { restore } from '../../engine/restore/restorer.js';
-import { dumpFile } from '../../engine/restore/dump.js';
 import { withLock } from '../../repository/lock.js';
 import type { CliContext } from '../context.js';
 import { formatBytes, printJson } from '../output.js';
@@ -23,11 +21,13 @@ export function restoreCommand(ctx: CliContext, parent: Command): void {
       const subpath = opts.path ?? inline ?? '/';
       const repo = await openRepo(ctx, flags);
       if (opts.target === '-') {
+        const { dumpFile } = await import('../../engine/restore/dump.js');
         await withLock(repo, { exclusive: false }, () => dumpFile(repo, snapshot, subpath, ctx.stdout));
         return;
       }
       const bar = createProgressBar(ctx.stderr, flags.quiet !== true && flags.json !== true);
       const started = ctx.repoEnv.clock.nowNs();
+      const { restore } = await import('../../engine/restore/restorer.js');
       const summary = await restore(repo, {
         snapshot, subpath, target: opts.target,
         onProgress: (p) => bar.update({ ...p, elapsedSeconds: Number(ctx.repoEnv.clock.nowNs() - started) / 1e9 }),
