@@ -94,7 +94,8 @@ describe('backup engine', () => {
     assert.equal(third.filesChanged, 1);
     const forced = await backup(repo, { paths: [join(dir, 'src')], force: true });
     assert.equal(forced.filesChanged, 15);
-    assert.equal(forced.bytesStored, 0);
+    // No new data; a tree may differ, as reading a file can move the atime the nodes record (restic does the same).
+    assert.equal(forced.dataBlobs, 0);
   });
 
   it('saves the snapshot without an unreadable path and reports it', async () => {
