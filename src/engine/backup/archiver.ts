@@ -20,6 +20,7 @@ import { withLock } from '../../repository/lock.js';
 import { findSnapshot, loadSnapshots, matchesFilter } from '../snapshots.js';
 import { systemAccounts } from './accounts.js';
 import { createChunkPool } from './chunk-pool.js';
+import { isSmallInput } from './small-input.js';
 import { compileExcludes } from './exclude.js';
 import { createProgressTracker, type BackupProgress } from './progress.js';
 import { scanTotals } from './scanner.js';
@@ -103,7 +104,7 @@ async function runBackup(repo: Repository, opts: BackupOptions, paths: string[])
   if (opts.stdin === undefined) void scanTotals(paths, excluded, opts.signal).then((t) => { progress.state.filesTotal = t.files; progress.state.bytesTotal = t.bytes; }, () => undefined);
   const pool = createChunkPool({
     writer,
-    workers: opts.workers ?? defaultWorkers(),
+    workers: opts.workers ?? (await workersFor(opts, paths)),
     mainSeals: { key: repo.key, random: repo.env.random, version: repo.config.version, compression },
     init: { key: repo.key, version: repo.config.version, compression, tables: tablesToTransfer(chunkerTables(repo.config.chunkerPolynomial)), known: knownDataBlobs(repo).buffer, maxOutstanding: 6 },
     onBytes: (n) => { progress.state.bytesDone += n; progress.state.bytesStored = writer.stats().storedBytes; progress.changed(); },
@@ -132,6 +133,11 @@ async function runBackup(repo: Repository, opts: BackupOptions, paths: string[])
  */
 function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
+}
+
+/** A small set of files gets one worker (see small-input.ts); a stream's size is unknown, so it gets all. */
+async function workersFor(opts: BackupOptions, paths: readonly string[]): Promise<number> {
+  return opts.stdin === undefined && (await isSmallInput(paths)) ? 1 : defaultWorkers();
 }
 
 /** The shared set of stored data blobs the workers deduplicate against; sized with room for new ones. */
