@@ -29,3 +29,8 @@ export function formatDuration(seconds: number): string {
   const ss = String(s % 60).padStart(2, '0');
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
+
+/** A human line, unless the command is quiet or prints JSON. */
+export function say(ctx: { readonly stdout: Writable }, flags: { readonly quiet?: boolean; readonly json?: boolean }, text: string): void {
+  if (flags.quiet !== true && flags.json !== true) ctx.stdout.write(`${text}\n`);
+}

@@ -50,9 +50,7 @@ function serverUrl(raw: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
-export function say(ctx: CliContext, flags: ApiFlags, text: string): void {
-  if (flags.quiet !== true && flags.json !== true) ctx.stdout.write(`${text}\n`);
-}
+export { say } from '../output.js';
 
 /** An id answers directly; otherwise the resource whose name it is (names are unique per tenant). */
 export async function findResource(api: ApiClient, ref: string): Promise<Resource> {

@@ -48,6 +48,4 @@ export async function openRepo(ctx: CliContext, flags: RepoFlags): Promise<Repos
   return createRepository(await openRepository(backend, password), ctx.repoEnv);
 }
 
-export function say(ctx: CliContext, flags: RepoFlags, text: string): void {
-  if (flags.quiet !== true && flags.json !== true) ctx.stdout.write(`${text}\n`);
-}
+export { say } from '../output.js';
