@@ -55,9 +55,50 @@ export async function getBackup(app: AppContext, who: Principal, id: string): Pr
   return b;
 }
 
+/** A backup in any state, DELETED included (dialects that show deleted backups for a while, as OCI's TERMINATED). */
+export async function getBackupRecord(app: AppContext, who: Principal, id: string): Promise<Backup> {
+  const b = await app.catalog.backups.get(who.tenantId, id);
+  if (b === undefined) throw fail('NOT_FOUND', `no backup ${id}`);
+  return b;
+}
+
+export interface BackupUpdate {
+  readonly name?: string;
+  readonly description?: string;
+  readonly tags?: Record<string, unknown>;
+  /** Merged into the backup's extra fields (a dialect's own attributes, e.g. OCI defined tags). */
+  readonly extra?: Record<string, unknown>;
+}
+
+/** Renames, re-describes or re-tags a backup that is not deleted. */
+export async function updateBackup(app: AppContext, who: Principal, id: string, patch: BackupUpdate): Promise<Backup> {
+  const current = await getBackup(app, who, id);
+  if (current.state === 'DELETING') throw fail('CONFLICT', `backup ${id} is being deleted`);
+  const updated = await app.catalog.backups.update(who.tenantId, id, {
+    ...(patch.name === undefined ? {} : { name: patch.name }),
+    ...(patch.description === undefined ? {} : { description: patch.description }),
+    ...(patch.tags === undefined ? {} : { tags: patch.tags }),
+    ...(patch.extra === undefined ? {} : { extra: { ...current.extra, ...patch.extra } }),
+  });
+  if (updated === undefined) throw fail('NOT_FOUND', `no backup ${id}`);
+  return updated;
+}
+
 /** Lists a tenant's backups, newest first; DELETED ones only when `state` asks for them. */
 export async function listBackups(app: AppContext, who: Principal, filter: BackupFilter, page: PageRequest): Promise<Page<Backup>> {
   return app.catalog.backups.list(who.tenantId, { ...filter, hideDeleted: true }, page);
+}
+
+/** Every backup of a tenant that matches, DELETED ones included, newest first; for dialects that filter and sort in their own ways. */
+export async function allBackupRecords(app: AppContext, who: Principal, filter: BackupFilter): Promise<Backup[]> {
+  const out: Backup[] = [];
+  let after: string | undefined;
+  do {
+    const page = await app.catalog.backups.list(who.tenantId, { ...filter, hideDeleted: false }, { limit: 1000, ...(after === undefined ? {} : { after }) });
+    out.push(...page.items);
+    after = page.next;
+  } while (after !== undefined);
+  return out;
 }
 
 /**

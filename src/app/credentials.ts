@@ -128,9 +128,15 @@ export async function authenticatePassword(app: AppContext, tenantId: string, us
   return { tenantId: cred.tenantId, role: cred.role, credentialId: cred.id };
 }
 
-/** The OCI API key a request signature names (`<tenancy>/<user>/<fingerprint>`), for the OCI dialect to verify with. */
-export async function apiKeyFor(app: AppContext, userOcid: string, fingerprint: string): Promise<{ principal: Principal; publicKeyPem: string } | undefined> {
+/**
+ * The OCI API key a request signature names (`<tenancy>/<user>/<fingerprint>`),
+ * for the OCI dialect to verify with; undefined unless the key is registered
+ * and its tenant has that tenancy OCID among its aliases.
+ */
+export async function apiKeyFor(app: AppContext, tenancyOcid: string, userOcid: string, fingerprint: string): Promise<{ principal: Principal; publicKeyPem: string } | undefined> {
   const cred = await app.catalog.credentials.findByLookupId(`api-key:${userOcid}/${fingerprint}`);
   if (cred === undefined || cred.kind !== 'api-key' || cred.publicKeyPem === null) return undefined;
+  const tenant = await app.catalog.tenants.get(cred.tenantId);
+  if (tenant === undefined || !(tenant.aliases['ociTenancy'] ?? []).includes(tenancyOcid)) return undefined;
   return { principal: { tenantId: cred.tenantId, role: cred.role, credentialId: cred.id }, publicKeyPem: cred.publicKeyPem };
 }

@@ -13,6 +13,7 @@ import type { Backup, Job } from '../catalog/index.js';
 import { forget } from '../engine/forget.js';
 import type { JobContext, JobHandler } from '../jobs/runner.js';
 import type { AppContext } from './context.js';
+import { nowIso } from './context.js';
 import { openTenantRepository } from './repositories.js';
 
 async function loadBackup(app: AppContext, job: Job): Promise<Backup> {
@@ -43,6 +44,6 @@ export function deleteHandler(app: AppContext): JobHandler {
       }
       throw err;
     }
-    await app.catalog.backups.update(job.tenantId, backup.id, { state: 'DELETED' });
+    await app.catalog.backups.update(job.tenantId, backup.id, { state: 'DELETED', extra: { ...backup.extra, timeDeleted: nowIso(app.clock) } });
   };
 }

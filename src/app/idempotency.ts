@@ -24,6 +24,8 @@ export interface Answer {
 
 export interface IdempotentRequest {
   readonly key: string;
+  /** Keys of different APIs never meet (the native API's Idempotency-Key, OCI's opc-retry-token); default 'native'. */
+  readonly scope?: string;
   /** Everything that makes the request what it is (route, parameters, body). */
   readonly request: unknown;
 }
@@ -38,7 +40,7 @@ export interface IdempotentAnswer {
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** A reservation older than this belongs to a request that will never finish (a crash). */
 const PENDING_TTL_MS = 5 * 60 * 1000;
-const SCOPE = 'native';
+const NATIVE_SCOPE = 'native';
 /** Status of a reservation: no answer yet. */
 const PENDING = 0;
 
@@ -69,13 +71,13 @@ function isStale(app: AppContext, record: IdempotencyRecord): boolean {
 }
 
 /** Reserves the key for this call, or answers the record already holding it (after dropping a stale one). */
-async function reserve(app: AppContext, tenantId: string, key: string, hash: string, pending: string): Promise<IdempotencyRecord> {
+async function reserve(app: AppContext, at: { tenantId: string; scope: string; key: string }, hash: string, pending: string): Promise<IdempotencyRecord> {
   const store = app.catalog.idempotency;
   const value = { requestHash: hash, status: PENDING, body: pending };
-  const record = await store.put(tenantId, SCOPE, key, value);
+  const record = await store.put(at.tenantId, at.scope, at.key, value);
   if (record.body === pending || !isStale(app, record)) return record;
-  await store.release(tenantId, SCOPE, key, record.body);
-  return store.put(tenantId, SCOPE, key, value);
+  await store.release(at.tenantId, at.scope, at.key, record.body);
+  return store.put(at.tenantId, at.scope, at.key, value);
 }
 
 function replay(record: IdempotencyRecord, hash: string): IdempotentAnswer {
@@ -89,17 +91,18 @@ export async function runIdempotent(app: AppContext, who: Principal, req: Idempo
   checkIdempotencyKey(req.key);
   const hash = requestHash(req.request);
   const pending = `pending:${app.random.bytes(16).toString('hex')}`;
-  const record = await reserve(app, who.tenantId, req.key, hash, pending);
+  const at = { tenantId: who.tenantId, scope: req.scope ?? NATIVE_SCOPE, key: req.key };
+  const record = await reserve(app, at, hash, pending);
   if (record.body !== pending) return replay(record, hash);
   let answer: Answer;
   try {
     answer = await work();
   } catch (err) {
-    await app.catalog.idempotency.release(who.tenantId, SCOPE, req.key, pending);
+    await app.catalog.idempotency.release(at.tenantId, at.scope, at.key, pending);
     throw err;
   }
   const bodyText = JSON.stringify(answer.body ?? null);
-  await app.catalog.idempotency.complete(who.tenantId, SCOPE, req.key, pending, { status: answer.status, body: bodyText });
+  await app.catalog.idempotency.complete(at.tenantId, at.scope, at.key, pending, { status: answer.status, body: bodyText });
   return { status: answer.status, bodyText, replayed: false };
 }
 

@@ -111,10 +111,12 @@ export function backupHandler(app: AppContext): JobHandler {
         throw err;
       }
     });
+    // Re-read: the backup may have been renamed or re-tagged while it ran.
+    const current = (await app.catalog.backups.get(job.tenantId, backup.id)) ?? backup;
     await app.catalog.backups.update(job.tenantId, backup.id, {
       state: 'AVAILABLE', snapshotIds: [summary.result.snapshotId], logicalBytes: summary.result.bytesProcessed,
       storedBytes: summary.result.bytesStored, timeImaged: imaged, timeAvailable: nowIso(app.clock),
-      extra: { ...backup.extra, input: describeInput(summary.input) },
+      extra: { ...current.extra, input: describeInput(summary.input) },
     });
   };
 }

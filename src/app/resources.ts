@@ -16,6 +16,7 @@ export interface NewResource {
   readonly driver: string;
   readonly config: unknown;
   readonly aliases?: Record<string, string>;
+  readonly attributes?: Record<string, unknown>;
 }
 
 export async function createResource(app: AppContext, who: Principal, input: NewResource): Promise<Resource> {
@@ -25,7 +26,7 @@ export async function createResource(app: AppContext, who: Principal, input: New
   const now = nowIso(app.clock);
   const resource: Resource = {
     id: newId(app.random, 'res'), tenantId: who.tenantId, name: input.name, kind, driver: input.driver,
-    config, aliases: input.aliases ?? {}, createdAt: now, updatedAt: now,
+    config, aliases: input.aliases ?? {}, attributes: input.attributes ?? {}, createdAt: now, updatedAt: now,
   };
   await app.catalog.resources.create(resource);
   return resource;
@@ -37,13 +38,16 @@ export async function getResource(app: AppContext, who: Principal, id: string): 
   return r;
 }
 
-export async function updateResource(app: AppContext, who: Principal, id: string, patch: { name?: string; config?: unknown; aliases?: Record<string, string> }): Promise<Resource> {
+export async function updateResource(
+  app: AppContext, who: Principal, id: string, patch: { name?: string; config?: unknown; aliases?: Record<string, string>; attributes?: Record<string, unknown> },
+): Promise<Resource> {
   const current = await getResource(app, who, id);
   const config = patch.config === undefined ? undefined : driverFor(current.driver).parseConfig(patch.config);
   const updated = await app.catalog.resources.update(who.tenantId, id, {
     ...(patch.name === undefined ? {} : { name: patch.name }),
     ...(config === undefined ? {} : { config }),
     ...(patch.aliases === undefined ? {} : { aliases: patch.aliases }),
+    ...(patch.attributes === undefined ? {} : { attributes: { ...current.attributes, ...patch.attributes } }),
   });
   if (updated === undefined) throw fail('NOT_FOUND', `no resource ${id}`);
   return updated;

@@ -91,6 +91,13 @@ export async function managedTenant(app: AppContext, who: Principal, tenantId: s
   return tenant;
 }
 
+/** The caller's own tenant (any role): dialects read its aliases, e.g. its OCI tenancy and compartments. */
+export async function ownTenant(app: AppContext, who: Principal): Promise<Tenant> {
+  const tenant = await app.catalog.tenants.get(who.tenantId);
+  if (tenant === undefined) throw fail('NOT_FOUND', `no tenant ${who.tenantId}`);
+  return tenant;
+}
+
 export function checkTenantAliases(aliases: Record<string, readonly string[]>): Record<string, string[]> {
   if (typeof aliases !== 'object' || aliases === null || Array.isArray(aliases)) throw fail('INVALID_ARGUMENT', 'aliases must be an object of arrays');
   const checked: Record<string, string[]> = {};

@@ -21,6 +21,7 @@ function toResource(row: Selectable<ResourceTable>): Resource {
     driver: row.driver,
     config: fromJson<unknown>(row.config),
     aliases: fromJson<Record<string, string>>(row.aliases),
+    attributes: fromJson<Record<string, unknown>>(row.attributes),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -37,6 +38,7 @@ function patchColumns(patch: ResourcePatch, updatedAt: string): Partial<Resource
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.config !== undefined) set.config = toJson(patch.config);
   if (patch.aliases !== undefined) set.aliases = toJson(patch.aliases);
+  if (patch.attributes !== undefined) set.attributes = toJson(patch.attributes);
   return set;
 }
 
@@ -50,7 +52,7 @@ export function createResourceStore({ db, clock }: StoreContext): ResourceStore 
       const now = isoNow(clock);
       const row = {
         id: r.id, tenant_id: r.tenantId, name: r.name, kind: r.kind, driver: r.driver,
-        config: toJson(r.config), aliases: toJson(r.aliases), created_at: now, updated_at: now,
+        config: toJson(r.config), aliases: toJson(r.aliases), attributes: toJson(r.attributes ?? {}), created_at: now, updated_at: now,
       };
       await uniquely(() => db.transaction().execute(async (trx) => {
         await trx.insertInto('resources').values(row).execute();

@@ -42,6 +42,8 @@ export interface ResourceTable {
   driver: string;
   config: string;
   aliases: string;
+  /** JSON object (migration 0003). */
+  attributes: string;
   created_at: string;
   updated_at: string;
 }

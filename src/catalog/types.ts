@@ -87,14 +87,17 @@ export interface Resource {
   config: unknown;
   /** Ids in each dialect, e.g. {ociVolumeId: 'ocid1.volume…'}; unique per tenant and key. */
   aliases: Record<string, string>;
+  /** Free attributes that are not ids, e.g. the OCI compartment of a volume. */
+  attributes: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
 }
-export type NewResource = Omit<Resource, 'createdAt' | 'updatedAt'>;
+export type NewResource = Omit<Resource, 'createdAt' | 'updatedAt' | 'attributes'> & { attributes?: Record<string, unknown> };
 export interface ResourcePatch {
   name?: string;
   config?: unknown;
   aliases?: Record<string, string>;
+  attributes?: Record<string, unknown>;
 }
 
 export interface ResourceStore {

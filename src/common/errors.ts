@@ -28,6 +28,7 @@ export const ERRORS = {
   CANCELED: { exitCode: 130, httpStatus: 499, permanent: true, summary: 'The operation was canceled.' },
   ALREADY_EXISTS: { exitCode: 1, httpStatus: 409, permanent: true, summary: 'An object with the same unique name or key already exists.' },
   CONFLICT: { exitCode: 1, httpStatus: 409, permanent: false, summary: 'The request conflicts with work in progress (e.g. another mutating job on the same resource).' },
+  PRECONDITION_FAILED: { exitCode: 1, httpStatus: 412, permanent: true, summary: 'A conditional request (e.g. If-Match with an etag) does not match the current state.' },
   IDEMPOTENCY_MISMATCH: { exitCode: 1, httpStatus: 422, permanent: true, summary: 'An idempotency key was reused with a different request.' },
   UNAUTHENTICATED: { exitCode: 1, httpStatus: 401, permanent: true, summary: 'The request carries no valid credentials.' },
   FORBIDDEN: { exitCode: 1, httpStatus: 403, permanent: true, summary: 'The credentials are valid but their role may not do this (e.g. an admin-only route).' },

@@ -6,6 +6,7 @@ import { errorHandler } from './errors.js';
 import { useBoundedJsonParser } from './json-body.js';
 import { createMetrics, metricsRoutes, type ServerMetrics } from './metrics.js';
 import { nativeRoutes } from './native/routes.js';
+import { OCI_PREFIX, ociRoutes } from './dialects/oci/plugin.js';
 import { registerOpenApi } from './openapi.js';
 
 export interface ServerOptions {
@@ -48,6 +49,7 @@ export async function buildServer(app: AppContext, opts: ServerOptions = {}): Pr
     return { status: 'ready' };
   });
   await server.register((instance) => nativeRoutes(instance, app), { prefix: '/v1' });
+  await server.register((instance) => ociRoutes(instance, app), { prefix: OCI_PREFIX });
   return server;
 }
 

@@ -7,10 +7,12 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { fail } from '../../common/errors.js';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-policies.js';
+import * as m0003 from './0003-resource-attributes.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': m0001,
   '0002-policies': m0002,
+  '0003-resource-attributes': m0003,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };
