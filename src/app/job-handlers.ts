@@ -116,7 +116,8 @@ export function backupHandler(app: AppContext): JobHandler {
     await app.catalog.backups.update(job.tenantId, backup.id, {
       state: 'AVAILABLE', snapshotIds: [summary.result.snapshotId], logicalBytes: summary.result.bytesProcessed,
       storedBytes: summary.result.bytesStored, timeImaged: imaged, timeAvailable: nowIso(app.clock),
-      extra: { ...current.extra, input: describeInput(summary.input) },
+      // bytesRead tells a FULL backup (every byte re-read) from an INCREMENTAL that reused unchanged files.
+      extra: { ...current.extra, input: describeInput(summary.input), bytesRead: summary.result.bytesRead },
     });
   };
 }
