@@ -119,17 +119,21 @@ async function copyTrees(run: CopyRun, root: Id, signal: AbortSignal | undefined
 
 /** Copies the data blobs the tree's files list and the destination lacks, a few at a time. */
 async function copyContents(run: CopyRun, nodes: readonly TreeNode[]): Promise<void> {
-  const wanted = new Set<Id>();
+  const size = (id: Id): number => run.src.index.plaintextSize('data', id) ?? 0;
+  /** Blob → how often the tree's files use it: progress counts file bytes, as a backup's does. */
+  const wanted = new Map<Id, number>();
   for (const n of nodes) {
     for (const id of n.content ?? []) {
-      run.progress.bytesDone += run.src.index.plaintextSize('data', id) ?? 0;
-      if (!run.writer.has('data', id)) wanted.add(id);
+      if (run.writer.has('data', id)) run.progress.bytesDone += size(id);
+      else wanted.set(id, (wanted.get(id) ?? 0) + 1);
     }
   }
-  await mapLimit([...wanted], BLOB_COPIES, async (id) => {
+  // Progress after each blob: one large file is one tree, and its copy should not look stuck.
+  await mapLimit([...wanted], BLOB_COPIES, async ([id, uses]) => {
     // Another copy in this run may have queued it meanwhile; the writer drops duplicates, this skips the load.
-    if (run.writer.has('data', id)) return;
-    await addBlob(run, 'data', id, await run.src.loadBlob('data', id, run.call));
+    if (!run.writer.has('data', id)) await addBlob(run, 'data', id, await run.src.loadBlob('data', id, run.call));
+    run.progress.bytesDone += uses * size(id);
+    run.report();
   });
 }
 

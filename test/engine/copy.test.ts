@@ -79,7 +79,10 @@ describe('copySnapshot', { skip: NO_RESTIC }, () => {
     assert.equal(c.snapshot.tree, s.snapshot.tree, 'blobs keep their ids, so the tree is the same');
     assert.ok(c.bytesStored > 6 * 1024 * 1024, `stored ${c.bytesStored}`);
     assert.equal(c.blobsCopied, s.dataBlobs + s.treeBlobs);
-    assert.ok(seen.length > 0 && seen.at(-1)!.bytesDone >= 6 * 1024 * 1024);
+    const fileBytes = [...digests(src()).keys()].reduce((n, f) => n + statSync(join(src(), f)).size, 0);
+    assert.equal(c.bytesProcessed, fileBytes, 'every file byte counted once per file');
+    assert.ok(seen.length > 12, 'progress after each blob, not only each tree');
+    assert.ok(seen.every((p, i) => i === 0 || p.bytesDone >= seen[i - 1]!.bytesDone));
     assert.deepEqual(await listLocks(a), [], 'source lock released');
     assert.deepEqual(await listLocks(b), [], 'destination lock released');
 
