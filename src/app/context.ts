@@ -15,6 +15,10 @@ export interface AppContext {
   readonly toolEnv: Readonly<Record<string, string | undefined>>;
   /** Tells the job runner that a job is waiting. */
   readonly jobsWaiting: () => void;
+  /** Other regions backups can be copied to: name → data directory holding `repos/<tenant id>`. */
+  readonly regions?: Readonly<Record<string, string>>;
+  /** The name of the home region (the one `dataDir` serves); default 'local'. */
+  readonly region?: string;
 }
 
 /** Who is calling: resolved from a credential by the auth use case. */

@@ -37,6 +37,8 @@ const ctx: CliContext = {
       ...(catalogUrl === undefined ? {} : { catalogUrl }),
       ...(opts.config === undefined ? {} : { configFile: opts.config }),
       ...((opts.tls ?? file.tls) === undefined ? {} : { tls: opts.tls ?? file.tls }),
+      ...(file.region === undefined ? {} : { region: file.region }),
+      ...(file.regions === undefined ? {} : { regions: file.regions }),
       toolEnv: env,
       say: (line) => process.stdout.write(`${line}\n`),
     });
