@@ -12,6 +12,7 @@ import { jsonDepth, MAX_JSON_DEPTH } from '../../json-body.js';
 import { authenticateOci } from './auth.js';
 import { ociErrorHandler } from './errors.js';
 import { volumeBackupRoutes } from './volume-backups.js';
+import { volumeRoutes } from './volumes.js';
 
 export const OCI_PREFIX = '/20160918';
 
@@ -51,4 +52,5 @@ export async function ociRoutes(server: FastifyInstance, app: AppContext): Promi
     request.body = parseBody(request);
   });
   await volumeBackupRoutes(server, app);
+  await volumeRoutes(server, app);
 }
