@@ -10,6 +10,8 @@ export interface AppContext {
   readonly repoEnv: RepositoryEnv;
   /** Holds one repository per tenant (`repos/<tenant id>`) and scratch space (`tmp/`). */
   readonly dataDir: string;
+  /** Where volumes restored into new resources are written (default `<dataDir>/volumes`). */
+  readonly volumesDir?: string;
   readonly masterKey: Buffer;
   /** The environment database tools run with (PATH, locale); passwords are added per call. */
   readonly toolEnv: Readonly<Record<string, string | undefined>>;

@@ -27,6 +27,8 @@ export interface ServerSettings {
   readonly host?: string;
   readonly port?: number;
   readonly dataDir?: string;
+  /** Where volumes restored into new resources go (default `<dataDir>/volumes`). */
+  readonly volumesDir?: string;
   readonly catalogUrl?: string;
   /** Read from masterKeyFile. */
   readonly masterKey?: string;
@@ -113,12 +115,14 @@ function secretFile(r: Reader, v: unknown, path: Path): string {
 function serverSection(r: Reader, v: unknown): ServerSettings {
   if (v === undefined || v === null) return {};
   const path = ['server'];
-  const o = object(r.src, v, path, ['host', 'port', 'dataDir', 'catalogUrl', 'masterKeyFile', 'tlsCertFile', 'tlsKeyFile', 'region', 'regions']);
+  const o = object(r.src, v, path, ['host', 'port', 'dataDir', 'volumesDir', 'catalogUrl', 'masterKeyFile', 'tlsCertFile', 'tlsKeyFile', 'region', 'regions']);
   const dataDir = optionalText(r.src, o['dataDir'], [...path, 'dataDir']);
+  const volumesDir = optionalText(r.src, o['volumesDir'], [...path, 'volumesDir']);
   return {
     ...(o['host'] === undefined ? {} : { host: text(r.src, o['host'], [...path, 'host']) }),
     ...(o['port'] === undefined ? {} : { port: integer(r.src, o['port'], [...path, 'port'], 0, 65535) }),
     ...(dataDir === undefined ? {} : { dataDir: resolve(r.baseDir, dataDir) }),
+    ...(volumesDir === undefined ? {} : { volumesDir: resolve(r.baseDir, volumesDir) }),
     ...(o['catalogUrl'] === undefined ? {} : { catalogUrl: text(r.src, o['catalogUrl'], [...path, 'catalogUrl'], /^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite:, postgres:// or postgresql://') }),
     ...(o['masterKeyFile'] === undefined ? {} : { masterKey: secretFile(r, o['masterKeyFile'], [...path, 'masterKeyFile']) }),
     ...tlsFiles(r, o, path),

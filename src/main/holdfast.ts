@@ -35,6 +35,7 @@ const ctx: CliContext = {
       ...withFileSettings(opts, file),
       ...(masterKey === undefined ? {} : { masterKey }),
       ...(catalogUrl === undefined ? {} : { catalogUrl }),
+      ...(file.volumesDir === undefined ? {} : { volumesDir: file.volumesDir }),
       ...(opts.config === undefined ? {} : { configFile: opts.config }),
       ...((opts.tls ?? file.tls) === undefined ? {} : { tls: opts.tls ?? file.tls }),
       ...(file.region === undefined ? {} : { region: file.region }),

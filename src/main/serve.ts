@@ -28,6 +28,8 @@ import { applyConfig } from './config-apply.js';
 
 export interface ServeOptions {
   readonly dataDir: string;
+  /** Where volumes restored into new resources go; default `<dataDir>/volumes`. */
+  readonly volumesDir?: string;
   readonly host: string;
   readonly port: number;
   readonly catalogUrl?: string;
@@ -102,6 +104,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   let wake = (): void => undefined;
   const app: AppContext = {
     catalog, clock: systemClock, random: cryptoRandom, repoEnv: repoEnvironment(), dataDir,
+    ...(o.volumesDir === undefined ? {} : { volumesDir: resolve(o.volumesDir) }),
     masterKey: loadMasterKey(dataDir, o.masterKey), toolEnv: o.toolEnv ?? {}, jobsWaiting: () => wake(),
     regions, ...(o.region === undefined ? {} : { region: o.region }),
   };

@@ -13,6 +13,7 @@ import { authenticateOci } from './auth.js';
 import { ociErrorHandler } from './errors.js';
 import { volumeBackupCopyRoutes } from './volume-backup-copy.js';
 import { volumeBackupRoutes } from './volume-backups.js';
+import { volumeRoutes } from './volumes.js';
 
 export const OCI_PREFIX = '/20160918';
 
@@ -53,4 +54,5 @@ export async function ociRoutes(server: FastifyInstance, app: AppContext): Promi
   });
   await volumeBackupRoutes(server, app);
   await volumeBackupCopyRoutes(server, app);
+  await volumeRoutes(server, app);
 }
