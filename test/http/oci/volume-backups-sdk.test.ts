@@ -27,6 +27,8 @@ describe('OCI Block Volume backups through the OCI SDK', () => {
   let waiter: core.BlockstorageWaiter;
   /** The backup the life-cycle tests share: made in the first, updated and deleted in later ones. */
   let first: VolumeBackup;
+  /** Its etag before the update: stale from then on. */
+  let staleEtag: string;
   /** The five backups the listing tests share, in a compartment of their own. */
   const names = ['delta', 'Alpha', 'charlie', 'bravo', 'Echo'];
   const made: VolumeBackup[] = [];
@@ -178,6 +180,7 @@ describe('OCI Block Volume backups through the OCI SDK', () => {
 
   it('updates the name and tags with the etag from get as if-match; a stale etag gets 412 NoEtagMatch', async () => {
     const got = await client.getVolumeBackup({ volumeBackupId: first.id });
+    staleEtag = got.etag!;
     const details = { displayName: 'renamed', freeformTags: { team: 'web', env: 'prod' }, definedTags: { ops: { tier: 'silver' }, fin: { cc: 42 } } };
     const updated = await client.updateVolumeBackup({ volumeBackupId: first.id, ifMatch: got.etag, updateVolumeBackupDetails: details });
     assert.equal(updated.volumeBackup.displayName, 'renamed');
@@ -197,7 +200,7 @@ describe('OCI Block Volume backups through the OCI SDK', () => {
 
   it('deletes with if-match, waits until TERMINATED, and shows it TERMINATED until the window ends, then 404', async () => {
     const got = await client.getVolumeBackup({ volumeBackupId: first.id });
-    await assertOciError(client.deleteVolumeBackup({ volumeBackupId: first.id, ifMatch: 'not-the-etag' }), 412, 'NoEtagMatch');
+    await assertOciError(client.deleteVolumeBackup({ volumeBackupId: first.id, ifMatch: staleEtag }), 412, 'NoEtagMatch');
     assert.equal((await client.getVolumeBackup({ volumeBackupId: first.id })).volumeBackup.lifecycleState, State.Available);
 
     await client.deleteVolumeBackup({ volumeBackupId: first.id, ifMatch: got.etag });
