@@ -31,6 +31,7 @@ import type { BackupInput, RestoreSource } from '../source/driver.js';
 import type { JobContext, JobHandler } from '../jobs/runner.js';
 import type { AppContext } from './context.js';
 import { nowIso } from './context.js';
+import { backupForm } from './backups.js';
 import { backupRegion, openTenantRepository } from './repositories.js';
 
 async function loadSubjects(app: AppContext, job: Job): Promise<{ backup: Backup; resource: Resource }> {
@@ -102,7 +103,7 @@ export function backupHandler(app: AppContext): JobHandler {
     }
     const imaged = nowIso(app.clock);
     const summary = await withScratch(app, async (scratchDir) => {
-      const session = await driverFor(resource.driver).openBackup(resource.config, { signal: ctx.signal, scratchDir, env: app.toolEnv });
+      const session = await driverFor(resource.driver).openBackup(resource.config, { signal: ctx.signal, scratchDir, env: app.toolEnv }, backupForm(backup));
       try {
         const result = await archive(repo, session.input, engineOptions(backup, resource, ctx));
         await session.finish();
@@ -151,7 +152,7 @@ export function restoreHandler(app: AppContext): JobHandler {
     const repo = await openTenantRepository(app, job.tenantId, backupRegion(app, backup));
     if (job.attempts > 1) await removeDeadLocalLocks(repo);
     const driver = driverFor(resource.driver);
-    const target = driver.parseTarget((job.params as { target?: unknown }).target ?? {}, resource.config);
+    const target = driver.parseTarget((job.params as { target?: unknown }).target ?? {}, resource.config, backupForm(backup));
     await withScratch(app, (scratchDir) => driver.restore(resource.config, target, restoreSource(repo, backup, ctx), { signal: ctx.signal, scratchDir, env: app.toolEnv }));
   };
 }
