@@ -11,6 +11,7 @@ import { fail } from '../../../common/errors.js';
 import { jsonDepth, MAX_JSON_DEPTH } from '../../json-body.js';
 import { authenticateOci } from './auth.js';
 import { ociErrorHandler } from './errors.js';
+import { replayMemory } from './replay.js';
 import { volumeBackupRoutes } from './volume-backups.js';
 
 export const OCI_PREFIX = '/20160918';
@@ -46,8 +47,9 @@ export async function ociRoutes(server: FastifyInstance, app: AppContext): Promi
   server.addHook('onRequest', async (request, reply) => {
     void reply.header('opc-request-id', requestIdOf(request)).type('application/json');
   });
+  const replays = replayMemory();
   server.addHook('preValidation', async (request) => {
-    request.principal = await authenticateOci(app, request);
+    request.principal = await authenticateOci(app, request, replays);
     request.body = parseBody(request);
   });
   await volumeBackupRoutes(server, app);
