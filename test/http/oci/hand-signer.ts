@@ -63,11 +63,11 @@ export interface RawAnswer {
   readonly json: any;
 }
 
-/** Sends the request as given: no header added, none normalised, the path untouched. */
+/** Sends the request as given: no header added, none normalised, the path untouched; a connection of its own (no keep-alive races). */
 export function send(base: string, method: string, path: string, headers: Readonly<Record<string, string>>, body?: Buffer): Promise<RawAnswer> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, method, path, headers, setHost: false }, (res) => {
+    const req = request({ host: url.hostname, port: url.port, method, path, headers, setHost: false, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
