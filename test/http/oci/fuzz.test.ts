@@ -166,7 +166,7 @@ describe('bad input on the OCI create, list and update routes', () => {
   let backups: string[] = [];
   let nonce = 0;
   const statuses = new Map<string, number>();
-  /** Signs over everything the brief asks, plus a unique opc-request-id: fast-check repeats bodies, and a repeated POST signature is a replay. */
+  /** Signs over everything OCI requires, plus a unique opc-request-id so that each request is told apart in logs. */
   const as = (): SignOptions => {
     const id = `fuzz-${++nonce}`;
     return { key: key.privateKey, keyId: `${TENANCY}/${USER}/${key.fingerprint}`, extra: { 'opc-request-id': id } };

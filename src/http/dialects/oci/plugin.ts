@@ -10,7 +10,6 @@ import { fail } from '../../../common/errors.js';
 import { jsonDepth, MAX_JSON_DEPTH } from '../../json-body.js';
 import { authenticateOci } from './auth.js';
 import { ociErrorHandler, ociRequestId } from './errors.js';
-import { replayMemory } from './replay.js';
 import { volumeBackupCopyRoutes } from './volume-backup-copy.js';
 import { volumeBackupRoutes } from './volume-backups.js';
 import { volumeRoutes } from './volumes.js';
@@ -42,9 +41,8 @@ export async function ociRoutes(server: FastifyInstance, app: AppContext): Promi
   server.addHook('onRequest', async (request, reply) => {
     void reply.header('opc-request-id', ociRequestId(request)).type('application/json');
   });
-  const replays = replayMemory();
   server.addHook('preValidation', async (request) => {
-    request.principal = await authenticateOci(app, request, replays);
+    request.principal = await authenticateOci(app, request);
     request.body = parseBody(request);
   });
   await volumeBackupRoutes(server, app);
