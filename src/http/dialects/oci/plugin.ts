@@ -11,6 +11,7 @@ import { fail } from '../../../common/errors.js';
 import { jsonDepth, MAX_JSON_DEPTH } from '../../json-body.js';
 import { authenticateOci } from './auth.js';
 import { ociErrorHandler } from './errors.js';
+import { policyRoutes } from './policies.js';
 import { volumeBackupRoutes } from './volume-backups.js';
 
 export const OCI_PREFIX = '/20160918';
@@ -51,4 +52,5 @@ export async function ociRoutes(server: FastifyInstance, app: AppContext): Promi
     request.body = parseBody(request);
   });
   await volumeBackupRoutes(server, app);
+  await policyRoutes(server, app);
 }

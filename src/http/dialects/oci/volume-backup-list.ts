@@ -40,7 +40,7 @@ export function decodePage(page: string | undefined): number {
   return Number(m[1]);
 }
 
-function encodePage(offset: number): string {
+export function encodePage(offset: number): string {
   return Buffer.from(`p${offset}`, 'latin1').toString('base64url');
 }
 
