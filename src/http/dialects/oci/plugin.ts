@@ -10,6 +10,7 @@ import { fail } from '../../../common/errors.js';
 import { jsonDepth, MAX_JSON_DEPTH } from '../../json-body.js';
 import { authenticateOci } from './auth.js';
 import { ociErrorHandler, ociRequestId } from './errors.js';
+import { policyRoutes } from './policies.js';
 import { volumeBackupCopyRoutes } from './volume-backup-copy.js';
 import { volumeBackupRoutes } from './volume-backups.js';
 import { volumeRoutes } from './volumes.js';
@@ -48,4 +49,5 @@ export async function ociRoutes(server: FastifyInstance, app: AppContext): Promi
   await volumeBackupRoutes(server, app);
   await volumeBackupCopyRoutes(server, app);
   await volumeRoutes(server, app);
+  await policyRoutes(server, app);
 }

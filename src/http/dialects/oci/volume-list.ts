@@ -2,7 +2,7 @@
  * ListVolumes: the compartment is required; filters by availability domain,
  * display name and lifecycle state (any case); sorted by TIMECREATED (newest
  * first by default) or DISPLAYNAME (A first, case sensitive); pages of
- * `limit` with an opaque `opc-next-page` token, as ListVolumeBackups pages.
+ * `limit` with an opaque `opc-next-page` token (paging.ts).
  * Volumes deleted within the last hour are listed as TERMINATED.
  */
 import type { AppContext, Principal } from '../../../app/context.js';
@@ -10,24 +10,13 @@ import { allVolumes, deletedVolumes, volumeView, type VolumeView } from '../../.
 import { ownTenant } from '../../../app/tenants.js';
 import { fail } from '../../../common/errors.js';
 import { checkCompartment, volumeCompartment } from './compartments.js';
+import { orderOf, pageOf, type Model } from './paging.js';
 import { OCI_VOLUME_STATES, renderVolume, TERMINATED_VOLUME_VISIBLE_MS, type OciVolumeState } from './volume-model.js';
 import type { VolumeListQuery } from './volume-schemas.js';
 
-type Model = Record<string, unknown>;
 
 function invalid(message: string, ociCode = 'InvalidParameter'): never {
   throw fail('INVALID_ARGUMENT', message, { data: { ociCode } });
-}
-
-function decodePage(page: string | undefined): number {
-  if (page === undefined) return 0;
-  const m = /^v(\d{1,9})$/.exec(Buffer.from(page, 'base64url').toString('latin1'));
-  if (m === null) invalid('The page token is not valid.');
-  return Number(m[1]);
-}
-
-function encodePage(offset: number): string {
-  return Buffer.from(`v${offset}`, 'latin1').toString('base64url');
 }
 
 function stateFilter(raw: string | undefined): OciVolumeState | undefined {
@@ -49,15 +38,6 @@ function matches(m: Model, q: VolumeListQuery, state: OciVolumeState | undefined
     && (state === undefined || m['lifecycleState'] === state);
 }
 
-function compare(a: Model, b: Model, q: VolumeListQuery): number {
-  const key = q.sortBy === 'DISPLAYNAME' ? 'displayName' : 'timeCreated';
-  const desc = q.sortOrder === undefined ? key === 'timeCreated' : q.sortOrder === 'DESC';
-  const x = String(a[key]);
-  const y = String(b[key]);
-  const byKey = x < y ? -1 : x > y ? 1 : String(a['id']) < String(b['id']) ? -1 : 1;
-  return desc ? -byKey : byKey;
-}
-
 async function views(app: AppContext, who: Principal): Promise<VolumeView[]> {
   const out: VolumeView[] = [];
   for (const resource of await allVolumes(app, who)) out.push(await volumeView(app, who, resource));
@@ -77,9 +57,6 @@ export async function listVolumes(app: AppContext, who: Principal, q: VolumeList
   const tenant = await ownTenant(app, who);
   checkCompartment(tenant, q.compartmentId);
   const state = stateFilter(q.lifecycleState);
-  const offset = decodePage(q.page);
-  const models = (await views(app, who)).map((v) => renderVolume(v, volumeCompartment(tenant, v.resource)))
-    .filter((m) => matches(m, q, state)).sort((a, b) => compare(a, b, q));
-  const items = models.slice(offset, offset + q.limit);
-  return offset + q.limit < models.length ? { items, next: encodePage(offset + q.limit) } : { items };
+  const models = (await views(app, who)).map((v) => renderVolume(v, volumeCompartment(tenant, v.resource))).filter((m) => matches(m, q, state));
+  return pageOf(models, orderOf(q), q.limit, q.page);
 }
