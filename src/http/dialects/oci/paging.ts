@@ -3,6 +3,7 @@
  * order), `opc-next-page` naming where the last page ended (the order, that
  * item's sort key and its id). The next page starts after that place, so an
  * item added or removed between pages neither hides nor repeats another.
+ * Also the filters every list shares.
  */
 import { fail } from '../../../common/errors.js';
 
@@ -24,8 +25,17 @@ export function orderOf(q: SortQuery): Order {
   return { field, desc: q.sortOrder === undefined ? field === 'timeCreated' : q.sortOrder === 'DESC' };
 }
 
-function invalid(message: string): never {
-  throw fail('INVALID_ARGUMENT', message, { data: { ociCode: 'InvalidParameter' } });
+/** A bad request in OCI's words: InvalidParameter, or the code given (e.g. MissingParameter). */
+export function invalid(message: string, ociCode = 'InvalidParameter'): never {
+  throw fail('INVALID_ARGUMENT', message, { data: { ociCode } });
+}
+
+/** The `lifecycleState` filter of a list: one of `states`, in any case. */
+export function lifecycleFilter<S extends string>(states: readonly S[], raw: string | undefined): S | undefined {
+  if (raw === undefined) return undefined;
+  const state = states.find((s) => s === raw.toUpperCase());
+  if (state === undefined) invalid(`lifecycleState must be one of ${states.join(', ')}.`);
+  return state;
 }
 
 function placeOf(m: Model, order: Order): [string, string] {

@@ -17,7 +17,7 @@ import { findPolicy, renderPolicy, renderPredefined } from './policy-model.js';
 import { createPolicyBody, listPoliciesQuery, policyIdParam, updatePolicyBody } from './policy-schemas.js';
 import { assignmentRoutes } from './policy-assignments.js';
 import { PREDEFINED } from './predefined-policies.js';
-import { callerOf, checkIfMatch, sendModel, withRetryToken } from './replies.js';
+import { callerOf, checkIfMatch, sendModel, sendPage, withRetryToken } from './replies.js';
 import type { TagFields } from './schemas.js';
 import { orderOf, pageOf } from './paging.js';
 
@@ -79,9 +79,7 @@ function readRoutes(server: FastifyInstance, app: AppContext): void {
       const compartmentId = checkCompartment(await ownTenant(app, who), q.compartmentId);
       models = (await listGroups(app, who)).filter((g) => g.doc.predefined === undefined && g.doc.compartmentId === compartmentId).map(renderPolicy);
     }
-    const page = pageOf(models, orderOf({}), q.limit, q.page);
-    if (page.next !== undefined) void reply.header('opc-next-page', page.next);
-    return reply.send(page.items);
+    return sendPage(reply, pageOf(models, orderOf({}), q.limit, q.page));
   });
 }
 

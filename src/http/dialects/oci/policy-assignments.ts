@@ -10,7 +10,7 @@ import { findVolume } from './lookups.js';
 import { assign, unassign } from './policy-groups.js';
 import { assignmentOf, findAssignment, findPolicy, renderAssignment } from './policy-model.js';
 import { assetAssignmentQuery, assignmentIdParam, createAssignmentBody } from './policy-schemas.js';
-import { callerOf, checkIfMatch, sendModel, withRetryToken } from './replies.js';
+import { callerOf, checkIfMatch, sendModel, sendPage, withRetryToken } from './replies.js';
 import { orderOf, pageOf } from './paging.js';
 
 interface AssignmentBody {
@@ -43,9 +43,7 @@ export function assignmentRoutes(server: FastifyInstance, app: AppContext): void
     if (q.assetId === undefined) throw fail('INVALID_ARGUMENT', 'assetId is required.', { data: { ociCode: 'MissingParameter' } });
     const found = await assignmentOf(app, who, (await findVolume(app, who, q.assetId)).id);
     const models = found === undefined ? [] : [renderAssignment(found.group, found.assignment)];
-    const page = pageOf(models, orderOf({}), q.limit, q.page);
-    if (page.next !== undefined) void reply.header('opc-next-page', page.next);
-    return reply.send(page.items);
+    return sendPage(reply, pageOf(models, orderOf({}), q.limit, q.page));
   });
   server.delete('/volumeBackupPolicyAssignments/:policyAssignmentId', { schema: { params: assignmentIdParam } }, async (req, reply) => {
     const who = callerOf(req);

@@ -21,6 +21,12 @@ export function sendModel(reply: FastifyReply, model: unknown, status = 200): Fa
   return reply.status(status).header('etag', etagOf(model)).send(model);
 }
 
+/** A list answer: a bare JSON array, and `opc-next-page` while more pages remain. */
+export function sendPage(reply: FastifyReply, page: { readonly items: unknown[]; readonly next?: string }): FastifyReply {
+  if (page.next !== undefined) void reply.header('opc-next-page', page.next);
+  return reply.send(page.items);
+}
+
 /** Refuses the change when `if-match` names another version than the current one. */
 export function checkIfMatch(request: FastifyRequest, currentModel: unknown): void {
   const wanted = request.headers['if-match'];

@@ -10,9 +10,8 @@ import { allBackupRecords, getJob } from '../../../app/backups.js';
 import { getResource } from '../../../app/resources.js';
 import { ownTenant } from '../../../app/tenants.js';
 import type { Backup, Resource, Tenant } from '../../../catalog/index.js';
-import { fail } from '../../../common/errors.js';
 import { checkCompartment, volumeCompartment } from './compartments.js';
-import { orderOf, pageOf, type Model } from './paging.js';
+import { invalid, lifecycleFilter, orderOf, pageOf, type Model } from './paging.js';
 import { isVisible, renderVolumeBackup, type VolumeBackupState } from './volume-backup-model.js';
 
 export interface ListQuery {
@@ -28,19 +27,6 @@ export interface ListQuery {
 }
 
 const STATES: readonly VolumeBackupState[] = ['REQUEST_RECEIVED', 'CREATING', 'AVAILABLE', 'FAULTY', 'TERMINATING', 'TERMINATED'];
-
-function invalid(message: string, ociCode = 'InvalidParameter'): never {
-  throw fail('INVALID_ARGUMENT', message, { data: { ociCode } });
-}
-
-
-function stateFilter(raw: string | undefined): VolumeBackupState | undefined {
-  if (raw === undefined) return undefined;
-  const state = STATES.find((s) => s === raw.toUpperCase());
-  if (state === undefined) invalid(`lifecycleState must be one of ${STATES.join(', ')}.`);
-  return state;
-}
-
 
 /** The VolumeBackup of every volume backup of the tenant that OCI still shows. */
 async function renderAll(app: AppContext, who: Principal, tenant: Tenant, backups: Backup[]): Promise<Model[]> {
@@ -69,7 +55,7 @@ export async function listVolumeBackups(app: AppContext, who: Principal, q: List
   if (q.compartmentId === undefined) invalid('compartmentId is required.', 'MissingParameter');
   const tenant = await ownTenant(app, who);
   checkCompartment(tenant, q.compartmentId);
-  const state = stateFilter(q.lifecycleState);
+  const state = lifecycleFilter(STATES, q.lifecycleState);
   const all = await renderAll(app, who, tenant, await allBackupRecords(app, who, {}));
   return pageOf(all.filter((m) => matches(m, q, state)), orderOf(q), q.limit, q.page);
 }

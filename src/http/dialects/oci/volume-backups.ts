@@ -5,7 +5,7 @@ import { requestBackup, requestDelete, updateBackup } from '../../../app/backups
 import { ownTenant } from '../../../app/tenants.js';
 import { checkCompartment, volumeCompartment } from './compartments.js';
 import { findVolume, findVolumeBackup, volumeBackupModel } from './lookups.js';
-import { callerOf, checkIfMatch, sendModel, withRetryToken } from './replies.js';
+import { callerOf, checkIfMatch, sendModel, sendPage, withRetryToken } from './replies.js';
 import {
   changeCompartmentBody, createVolumeBackupBody, idParam, listVolumeBackupsQuery, updateVolumeBackupBody, type TagFields,
 } from './schemas.js';
@@ -50,9 +50,7 @@ function readRoutes(server: FastifyInstance, app: AppContext): void {
     return sendModel(reply, await volumeBackupModel(app, who, await findVolumeBackup(app, who, idOf(req))));
   });
   server.get('/volumeBackups', { schema: { querystring: listVolumeBackupsQuery } }, async (req, reply) => {
-    const page = await listVolumeBackups(app, callerOf(req), req.query as ListQuery);
-    if (page.next !== undefined) void reply.header('opc-next-page', page.next);
-    return reply.send(page.items);
+    return sendPage(reply, await listVolumeBackups(app, callerOf(req), req.query as ListQuery));
   });
 }
 

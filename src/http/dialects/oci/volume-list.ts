@@ -8,23 +8,10 @@
 import type { AppContext, Principal } from '../../../app/context.js';
 import { allVolumes, deletedVolumes, volumeView, type VolumeView } from '../../../app/volumes.js';
 import { ownTenant } from '../../../app/tenants.js';
-import { fail } from '../../../common/errors.js';
 import { checkCompartment, volumeCompartment } from './compartments.js';
-import { orderOf, pageOf, type Model } from './paging.js';
+import { invalid, lifecycleFilter, orderOf, pageOf, type Model } from './paging.js';
 import { OCI_VOLUME_STATES, renderVolume, TERMINATED_VOLUME_VISIBLE_MS, type OciVolumeState } from './volume-model.js';
 import type { VolumeListQuery } from './volume-schemas.js';
-
-
-function invalid(message: string, ociCode = 'InvalidParameter'): never {
-  throw fail('INVALID_ARGUMENT', message, { data: { ociCode } });
-}
-
-function stateFilter(raw: string | undefined): OciVolumeState | undefined {
-  if (raw === undefined) return undefined;
-  const state = OCI_VOLUME_STATES.find((s) => s === raw.toUpperCase());
-  if (state === undefined) invalid(`lifecycleState must be one of ${OCI_VOLUME_STATES.join(', ')}.`);
-  return state;
-}
 
 /** The instant from which deleted volumes are still shown. */
 export function terminatedCutoff(app: AppContext): string {
@@ -56,7 +43,7 @@ export async function listVolumes(app: AppContext, who: Principal, q: VolumeList
   if (q.compartmentId === undefined) invalid('compartmentId is required.', 'MissingParameter');
   const tenant = await ownTenant(app, who);
   checkCompartment(tenant, q.compartmentId);
-  const state = stateFilter(q.lifecycleState);
+  const state = lifecycleFilter(OCI_VOLUME_STATES, q.lifecycleState);
   const models = (await views(app, who)).map((v) => renderVolume(v, volumeCompartment(tenant, v.resource))).filter((m) => matches(m, q, state));
   return pageOf(models, orderOf(q), q.limit, q.page);
 }

@@ -12,7 +12,7 @@ import { fail } from '../../../common/errors.js';
 import { checkCompartment, COMPARTMENT_ATTRIBUTE, volumeCompartment } from './compartments.js';
 import { findVolume, findVolumeBackup } from './lookups.js';
 import { fromOcid, VOLUME } from './ocids.js';
-import { callerOf, checkIfMatch, sendModel, withRetryToken } from './replies.js';
+import { callerOf, checkIfMatch, sendModel, sendPage, withRetryToken } from './replies.js';
 import { idParam } from './schemas.js';
 import { listVolumes, terminatedCutoff } from './volume-list.js';
 import { ATTR, DEFAULT_AVAILABILITY_DOMAIN, renderVolume } from './volume-model.js';
@@ -84,9 +84,7 @@ function readRoutes(server: FastifyInstance, app: AppContext): void {
     return sendModel(reply, await model(app, who, await volumeOrTombstone(app, who, idOf(req))));
   });
   server.get('/volumes', { schema: { querystring: listVolumesQuery } }, async (req, reply) => {
-    const page = await listVolumes(app, callerOf(req), req.query as VolumeListQuery);
-    if (page.next !== undefined) void reply.header('opc-next-page', page.next);
-    return reply.send(page.items);
+    return sendPage(reply, await listVolumes(app, callerOf(req), req.query as VolumeListQuery));
   });
 }
 
