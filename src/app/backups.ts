@@ -22,6 +22,10 @@ export interface BackupRequest {
   readonly source?: 'MANUAL' | 'SCHEDULED';
   readonly expiresAt?: string;
   readonly extra?: Record<string, unknown>;
+  /** "Storage snapshot": the physical, storage-level copy whatever the resource's configured mode; kept in `extra.form`. */
+  readonly form?: 'physical';
+  /** The job's id when a dialect must choose it (Oracle's job ids are numbers); a random one otherwise. */
+  readonly jobId?: string;
 }
 
 function newJob(app: AppContext, who: Principal, kind: string, ids: { resourceId: string; backupId: string }, params: unknown): NewJob {
@@ -32,13 +36,13 @@ function newJob(app: AppContext, who: Principal, kind: string, ids: { resourceId
 export async function requestBackup(app: AppContext, who: Principal, req: BackupRequest): Promise<{ backup: Backup; job: Job }> {
   const resource = await getResource(app, who, req.resourceId);
   const backupId = newId(app.random, 'bak');
-  const jobId = newId(app.random, 'job');
+  const jobId = req.jobId ?? newId(app.random, 'job');
   const now = nowIso(app.clock);
   const backup: Backup = {
     id: backupId, tenantId: who.tenantId, resourceId: resource.id, name: req.name ?? `${resource.name}-${now}`, description: req.description ?? '',
     type: req.type ?? 'INCREMENTAL', source: req.source ?? 'MANUAL', state: 'CREATING', logicalBytes: null, storedBytes: null, snapshotIds: [],
     timeRequested: now, timeImaged: null, timeAvailable: null, expiresAt: req.expiresAt ?? null, keepForever: req.keepForever ?? false,
-    tags: req.tags ?? {}, parentId: null, jobId, extra: req.extra ?? {},
+    tags: req.tags ?? {}, parentId: null, jobId, extra: { ...req.extra, ...(req.form === undefined ? {} : { form: req.form }) },
   };
   // One transaction: a runner never sees the job without its backup, and a refused job leaves no backup behind.
   const job = await app.catalog.transaction(async (tx) => {
@@ -107,12 +111,12 @@ export async function allBackupRecords(app: AppContext, who: Principal, filter: 
  * job cannot be queued (another mutating job holds the resource) nothing
  * changes: both writes are one transaction.
  */
-export async function requestDelete(app: AppContext, who: Principal, backupId: string): Promise<Job> {
+export async function requestDelete(app: AppContext, who: Principal, backupId: string, opts: { jobId?: string } = {}): Promise<Job> {
   const backup = await getBackup(app, who, backupId);
   if (backup.state === 'CREATING') throw fail('CONFLICT', `backup ${backupId} is still being created`);
   const job = await app.catalog.transaction(async (tx) => {
     await tx.backups.update(who.tenantId, backupId, { state: 'DELETING' });
-    return tx.jobs.create(newJob(app, who, 'delete', { resourceId: backup.resourceId, backupId }, {}));
+    return tx.jobs.create({ ...newJob(app, who, 'delete', { resourceId: backup.resourceId, backupId }, {}), ...(opts.jobId === undefined ? {} : { id: opts.jobId }) });
   });
   app.jobsWaiting();
   return job;

@@ -15,6 +15,8 @@ export interface AppContext {
   readonly toolEnv: Readonly<Record<string, string | undefined>>;
   /** Tells the job runner that a job is waiting. */
   readonly jobsWaiting: () => void;
+  /** Where clients reach this server (e.g. `https://backup.example.com`), for absolute URLs in answers; unset: from each request's Host. */
+  readonly publicBaseUrl?: string;
 }
 
 /** Who is calling: resolved from a credential by the auth use case. */

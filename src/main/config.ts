@@ -31,6 +31,8 @@ export interface ServerSettings {
   readonly masterKey?: string;
   /** PEM contents of tlsCertFile and tlsKeyFile: the server then listens with HTTPS only. */
   readonly tls?: { readonly cert: string; readonly key: string };
+  /** Where clients reach the server (behind a proxy or TLS terminator), for absolute URLs in answers. */
+  readonly publicBaseUrl?: string;
 }
 
 export interface TokenDecl {
@@ -108,7 +110,7 @@ function secretFile(r: Reader, v: unknown, path: Path): string {
 function serverSection(r: Reader, v: unknown): ServerSettings {
   if (v === undefined || v === null) return {};
   const path = ['server'];
-  const o = object(r.src, v, path, ['host', 'port', 'dataDir', 'catalogUrl', 'masterKeyFile', 'tlsCertFile', 'tlsKeyFile']);
+  const o = object(r.src, v, path, ['host', 'port', 'dataDir', 'catalogUrl', 'masterKeyFile', 'tlsCertFile', 'tlsKeyFile', 'publicBaseUrl']);
   const dataDir = optionalText(r.src, o['dataDir'], [...path, 'dataDir']);
   return {
     ...(o['host'] === undefined ? {} : { host: text(r.src, o['host'], [...path, 'host']) }),
@@ -117,7 +119,21 @@ function serverSection(r: Reader, v: unknown): ServerSettings {
     ...(o['catalogUrl'] === undefined ? {} : { catalogUrl: text(r.src, o['catalogUrl'], [...path, 'catalogUrl'], /^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite:, postgres:// or postgresql://') }),
     ...(o['masterKeyFile'] === undefined ? {} : { masterKey: secretFile(r, o['masterKeyFile'], [...path, 'masterKeyFile']) }),
     ...tlsFiles(r, o, path),
+    ...(o['publicBaseUrl'] === undefined ? {} : { publicBaseUrl: publicBaseUrl(r, o['publicBaseUrl'], [...path, 'publicBaseUrl']) }),
   };
+}
+
+/** An http(s) URL of scheme, host, optional port and optional path; kept as written (an explicit :443 stays) but for a trailing slash. */
+function publicBaseUrl(r: Reader, v: unknown, path: Path): string {
+  const given = text(r.src, v, path, /^https?:\/\/[^\s?#]+$/, 'must be an http:// or https:// URL without query or fragment, e.g. https://backup.example.com');
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw bad(r.src, path, 'is not a valid URL');
+  }
+  if (url.username !== '' || url.password !== '') throw bad(r.src, path, 'must not carry a user name or password');
+  return given.replace(/\/+$/, '');
 }
 
 /** Both TLS files or neither; the key, a secret, must be private to the server's user. */

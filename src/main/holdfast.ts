@@ -37,6 +37,7 @@ const ctx: CliContext = {
       ...(catalogUrl === undefined ? {} : { catalogUrl }),
       ...(opts.config === undefined ? {} : { configFile: opts.config }),
       ...((opts.tls ?? file.tls) === undefined ? {} : { tls: opts.tls ?? file.tls }),
+      ...(file.publicBaseUrl === undefined ? {} : { publicBaseUrl: file.publicBaseUrl }),
       toolEnv: env,
       say: (line) => process.stdout.write(`${line}\n`),
     });

@@ -37,6 +37,8 @@ export interface ServeOptions {
   readonly tls?: TlsFiles;
   /** A config file (docs/configuration.md) whose tenants, credentials, resources and policies are applied at start and on reloadConfig(). */
   readonly configFile?: string;
+  /** Where clients reach the server, for absolute URLs in answers (e.g. Oracle's Location); default: each request's Host. */
+  readonly publicBaseUrl?: string;
   /** Where the one-time admin token is printed. */
   readonly say: (line: string) => void;
 }
@@ -87,6 +89,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const app: AppContext = {
     catalog, clock: systemClock, random: cryptoRandom, repoEnv: repoEnvironment(), dataDir,
     masterKey: loadMasterKey(dataDir, o.masterKey), toolEnv: o.toolEnv ?? {}, jobsWaiting: () => wake(),
+    ...(o.publicBaseUrl === undefined ? {} : { publicBaseUrl: o.publicBaseUrl }),
   };
   // The process's start instant tells this process from an earlier one that had the same pid.
   const self = { ...app.repoEnv, started: Math.round(performance.timeOrigin).toString(36) };
