@@ -3,11 +3,16 @@
  * runner executes (job-handlers.ts). A backup row exists from the request on
  * (CREATING) and becomes AVAILABLE only once its snapshot is stored and the
  * source confirmed the copy was complete.
+ *
+ * A backup may ask for the physical form (a "storage snapshot", DESIGN.md §4):
+ * it is kept in `extra.form` and tells the driver both how to copy and, on
+ * restore, which kind of target the copy goes back into.
  */
 import { sleep } from '../common/concurrency.js';
 import { fail } from '../common/errors.js';
 import type { Backup, BackupFilter, Job, JobFilter, JobState, NewJob, Page, PageRequest } from '../catalog/index.js';
 import { driverFor } from '../source/registry.js';
+import type { FormOptions } from '../source/driver.js';
 import type { AppContext, Principal } from './context.js';
 import { newId, nowIso } from './context.js';
 import { getResource } from './resources.js';
@@ -22,18 +27,24 @@ export interface BackupRequest {
   readonly source?: 'MANUAL' | 'SCHEDULED';
   readonly expiresAt?: string;
   readonly extra?: Record<string, unknown>;
-  /** "Storage snapshot": the physical, storage-level copy whatever the resource's configured mode; kept in `extra.form`. */
+  /** The storage-level copy whatever the resource's configured mode; absent: the configured one. */
   readonly form?: 'physical';
   /** The job's id when a dialect must choose it (Oracle's job ids are numbers); a random one otherwise. */
   readonly jobId?: string;
 }
 
-function newJob(app: AppContext, who: Principal, kind: string, ids: { resourceId: string; backupId: string }, params: unknown): NewJob {
+/** The form a backup was asked in, as the driver takes it. */
+export function backupForm(backup: Backup): FormOptions {
+  return backup.extra['form'] === 'physical' ? { form: 'physical' } : {};
+}
+
+export function newJob(app: AppContext, who: Principal, kind: string, ids: { resourceId: string; backupId: string }, params: unknown): NewJob {
   return { id: newId(app.random, 'job'), tenantId: who.tenantId, kind, resourceId: ids.resourceId, backupId: ids.backupId, mutating: true, params };
 }
 
 /** Queues a backup; a resource with a mutating job already running answers CONFLICT and nothing is created. */
 export async function requestBackup(app: AppContext, who: Principal, req: BackupRequest): Promise<{ backup: Backup; job: Job }> {
+  if (req.form !== undefined && req.form !== 'physical') throw fail('INVALID_ARGUMENT', "form must be 'physical' or absent");
   const resource = await getResource(app, who, req.resourceId);
   const backupId = newId(app.random, 'bak');
   const jobId = req.jobId ?? newId(app.random, 'job');
@@ -127,7 +138,7 @@ export async function requestRestore(app: AppContext, who: Principal, backupId: 
   const backup = await getBackup(app, who, backupId);
   if (backup.state !== 'AVAILABLE') throw fail('CONFLICT', `backup ${backupId} is ${backup.state}, not AVAILABLE`);
   const resource = await getResource(app, who, backup.resourceId);
-  const parsed = driverFor(resource.driver).parseTarget(target ?? {}, resource.config);
+  const parsed = driverFor(resource.driver).parseTarget(target ?? {}, resource.config, backupForm(backup));
   const job = await app.catalog.jobs.create(newJob(app, who, 'restore', { resourceId: resource.id, backupId }, { target: parsed }));
   app.jobsWaiting();
   return job;

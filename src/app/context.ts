@@ -10,6 +10,8 @@ export interface AppContext {
   readonly repoEnv: RepositoryEnv;
   /** Holds one repository per tenant (`repos/<tenant id>`) and scratch space (`tmp/`). */
   readonly dataDir: string;
+  /** Where volumes restored into new resources are written (default `<dataDir>/volumes`). */
+  readonly volumesDir?: string;
   readonly masterKey: Buffer;
   /** The environment database tools run with (PATH, locale); passwords are added per call. */
   readonly toolEnv: Readonly<Record<string, string | undefined>>;
@@ -17,6 +19,10 @@ export interface AppContext {
   readonly jobsWaiting: () => void;
   /** Where clients reach this server (e.g. `https://backup.example.com`), for absolute URLs in answers; unset: from each request's Host. */
   readonly publicBaseUrl?: string;
+  /** Other regions backups can be copied to: name → data directory holding `repos/<tenant id>`. */
+  readonly regions?: Readonly<Record<string, string>>;
+  /** The name of the home region (the one `dataDir` serves); default 'local'. */
+  readonly region?: string;
 }
 
 /** Who is calling: resolved from a credential by the auth use case. */

@@ -1,7 +1,8 @@
 /**
  * The runner's `delete` job: forgets the backup's restic snapshot(s) in the
- * tenant's repository, then marks the backup DELETED. The data the snapshots
- * referred to stays until a later prune reclaims it (DESIGN.md §5).
+ * tenant's repository of the backup's region (a copy's `extra.region`), then
+ * marks the backup DELETED. The data the snapshots referred to stays until a
+ * later prune reclaims it (DESIGN.md §5).
  *
  * A retry after a crash must not fail on a snapshot the first attempt already
  * removed, so only the snapshots still listed are forgotten. If the job fails
@@ -14,7 +15,7 @@ import { forget } from '../engine/forget.js';
 import type { JobContext, JobHandler } from '../jobs/runner.js';
 import type { AppContext } from './context.js';
 import { nowIso } from './context.js';
-import { openTenantRepository } from './repositories.js';
+import { backupRegion, openTenantRepository } from './repositories.js';
 
 async function loadBackup(app: AppContext, job: Job): Promise<Backup> {
   const backup = job.backupId === null ? undefined : await app.catalog.backups.get(job.tenantId, job.backupId);
@@ -25,7 +26,7 @@ async function loadBackup(app: AppContext, job: Job): Promise<Backup> {
 /** Forgets those of the backup's snapshots the repository still holds. */
 async function forgetSnapshots(app: AppContext, backup: Backup, ctx: JobContext): Promise<void> {
   if (backup.snapshotIds.length === 0) return;
-  const repo = await openTenantRepository(app, backup.tenantId);
+  const repo = await openTenantRepository(app, backup.tenantId, backupRegion(app, backup));
   const present = new Set<string>(await repo.listIds('snapshot', { signal: ctx.signal }));
   const ids = backup.snapshotIds.filter((id) => present.has(id));
   ctx.progress({ percent: 10 });

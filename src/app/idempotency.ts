@@ -26,6 +26,8 @@ export interface IdempotentRequest {
   readonly key: string;
   /** Keys of different APIs never meet (the native API's Idempotency-Key, OCI's opc-retry-token); default 'native'. */
   readonly scope?: string;
+  /** How the client calls the key, for error messages; default 'Idempotency-Key'. */
+  readonly keyName?: string;
   /** Everything that makes the request what it is (route, parameters, body). */
   readonly request: unknown;
 }
@@ -44,8 +46,8 @@ const NATIVE_SCOPE = 'native';
 /** Status of a reservation: no answer yet. */
 const PENDING = 0;
 
-export function checkIdempotencyKey(key: string): void {
-  if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw fail('INVALID_ARGUMENT', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+export function checkIdempotencyKey(key: string, keyName = 'Idempotency-Key'): void {
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw fail('INVALID_ARGUMENT', `${keyName} must be 1 to 255 visible ASCII characters`);
 }
 
 /** JSON with object keys sorted, so the same body in another key order is the same request. */
@@ -80,20 +82,20 @@ async function reserve(app: AppContext, at: { tenantId: string; scope: string; k
   return store.put(at.tenantId, at.scope, at.key, value);
 }
 
-function replay(record: IdempotencyRecord, hash: string): IdempotentAnswer {
-  if (record.requestHash !== hash) throw fail('IDEMPOTENCY_MISMATCH', 'this Idempotency-Key was used with a different request');
-  if (record.status === PENDING) throw fail('CONFLICT', 'a request with this Idempotency-Key is still in progress');
+function replay(record: IdempotencyRecord, hash: string, keyName: string): IdempotentAnswer {
+  if (record.requestHash !== hash) throw fail('IDEMPOTENCY_MISMATCH', `this ${keyName} was used with a different request`);
+  if (record.status === PENDING) throw fail('CONFLICT', `a request with this ${keyName} is still in progress`);
   return { status: record.status, bodyText: record.body, replayed: true };
 }
 
 /** Runs `work` once per (tenant, key) within the window and answers what the first run answered. */
 export async function runIdempotent(app: AppContext, who: Principal, req: IdempotentRequest, work: () => Promise<Answer>): Promise<IdempotentAnswer> {
-  checkIdempotencyKey(req.key);
+  checkIdempotencyKey(req.key, req.keyName);
   const hash = requestHash(req.request);
   const pending = `pending:${app.random.bytes(16).toString('hex')}`;
   const at = { tenantId: who.tenantId, scope: req.scope ?? NATIVE_SCOPE, key: req.key };
   const record = await reserve(app, at, hash, pending);
-  if (record.body !== pending) return replay(record, hash);
+  if (record.body !== pending) return replay(record, hash, req.keyName ?? 'Idempotency-Key');
   let answer: Answer;
   try {
     answer = await work();

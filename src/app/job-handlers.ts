@@ -11,7 +11,8 @@
  * backup ends with exactly one snapshot. Locks left by a killed attempt (this
  * host, dead pid) are removed first: they would not block Holdfast, but stock
  * restic refuses `check` while any lock exists. The backup's FAILED state follows
- * its job's end in the catalog (job-leases.ts), not here.
+ * its job's end in the catalog (job-leases.ts), not here. A restore reads from
+ * the repository of the region the backup lives in (a copy's `extra.region`).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,7 +31,8 @@ import type { BackupInput, RestoreSource } from '../source/driver.js';
 import type { JobContext, JobHandler } from '../jobs/runner.js';
 import type { AppContext } from './context.js';
 import { nowIso } from './context.js';
-import { openTenantRepository } from './repositories.js';
+import { backupForm } from './backups.js';
+import { backupRegion, openTenantRepository } from './repositories.js';
 
 async function loadSubjects(app: AppContext, job: Job): Promise<{ backup: Backup; resource: Resource }> {
   const backup = job.backupId === null ? undefined : await app.catalog.backups.get(job.tenantId, job.backupId);
@@ -78,13 +80,13 @@ function archive(repo: Repository, input: BackupInput, opts: BackupOptions): Pro
  * Forget takes the exclusive lock; while other jobs hold the repository this
  * fails as REPOSITORY_LOCKED, which is transient, and the job retries later.
  */
-async function forgetUnrecorded(repo: Repository, backup: Backup, signal: AbortSignal): Promise<void> {
+export async function forgetUnrecorded(repo: Repository, backup: Backup, signal: AbortSignal): Promise<void> {
   const tag = backupTag(backup);
   const stale = (await loadSnapshots(repo, signal)).filter((s) => s.snapshot.tags?.includes(tag) === true);
   if (stale.length > 0) await forget(repo, { policy: {}, snapshotIds: stale.map((s) => s.id), dryRun: false });
 }
 
-function backupTag(backup: Backup): string {
+export function backupTag(backup: Pick<Backup, 'id'>): string {
   return `holdfast-backup=${backup.id}`;
 }
 
@@ -101,7 +103,7 @@ export function backupHandler(app: AppContext): JobHandler {
     }
     const imaged = nowIso(app.clock);
     const summary = await withScratch(app, async (scratchDir) => {
-      const session = await driverFor(resource.driver).openBackup(resource.config, { signal: ctx.signal, scratchDir, env: app.toolEnv });
+      const session = await driverFor(resource.driver).openBackup(resource.config, { signal: ctx.signal, scratchDir, env: app.toolEnv }, backupForm(backup));
       try {
         const result = await archive(repo, session.input, engineOptions(backup, resource, ctx));
         await session.finish();
@@ -116,7 +118,8 @@ export function backupHandler(app: AppContext): JobHandler {
     await app.catalog.backups.update(job.tenantId, backup.id, {
       state: 'AVAILABLE', snapshotIds: [summary.result.snapshotId], logicalBytes: summary.result.bytesProcessed,
       storedBytes: summary.result.bytesStored, timeImaged: imaged, timeAvailable: nowIso(app.clock),
-      extra: { ...current.extra, input: describeInput(summary.input) },
+      // bytesRead tells a FULL backup (every byte re-read) from an INCREMENTAL that reused unchanged files.
+      extra: { ...current.extra, input: describeInput(summary.input), bytesRead: summary.result.bytesRead },
     });
   };
 }
@@ -146,10 +149,10 @@ function restoreSource(repo: Repository, backup: Backup, ctx: JobContext): Resto
 export function restoreHandler(app: AppContext): JobHandler {
   return async (job, ctx) => {
     const { backup, resource } = await loadSubjects(app, job);
-    const repo = await openTenantRepository(app, job.tenantId);
+    const repo = await openTenantRepository(app, job.tenantId, backupRegion(app, backup));
     if (job.attempts > 1) await removeDeadLocalLocks(repo);
     const driver = driverFor(resource.driver);
-    const target = driver.parseTarget((job.params as { target?: unknown }).target ?? {}, resource.config);
+    const target = driver.parseTarget((job.params as { target?: unknown }).target ?? {}, resource.config, backupForm(backup));
     await withScratch(app, (scratchDir) => driver.restore(resource.config, target, restoreSource(repo, backup, ctx), { signal: ctx.signal, scratchDir, env: app.toolEnv }));
   };
 }

@@ -19,6 +19,8 @@ export interface PolicyInput {
   readonly timezone?: string;
   readonly backupType?: BackupType;
   readonly retention?: RetentionRules;
+  /** A front end's own attributes, stored with the policy; an update without them keeps the current ones. */
+  readonly attributes?: Record<string, unknown>;
 }
 
 function nowMs(app: AppContext): number {
@@ -45,7 +47,8 @@ export async function createPolicy(app: AppContext, who: Principal, input: Polic
   const timezone = input.timezone ?? 'UTC';
   return app.catalog.policies.create({
     id: newId(app.random, 'pol'), tenantId: who.tenantId, name: input.name, resourceIds: [...input.resourceIds], schedule: input.schedule,
-    timezone, backupType: input.backupType ?? 'INCREMENTAL', retention: input.retention ?? {}, nextRunAt: nextRunAfter(input.schedule, timezone, nowMs(app)),
+    timezone, backupType: input.backupType ?? 'INCREMENTAL', retention: input.retention ?? {}, attributes: input.attributes ?? {},
+    nextRunAt: nextRunAfter(input.schedule, timezone, nowMs(app)),
   });
 }
 
@@ -59,10 +62,16 @@ export async function updatePolicy(app: AppContext, who: Principal, id: string, 
   const rescheduled = current.schedule !== input.schedule || current.timezone !== timezone;
   const updated = await app.catalog.policies.update(who.tenantId, id, {
     resourceIds: [...input.resourceIds], schedule: input.schedule, timezone, backupType: input.backupType ?? 'INCREMENTAL', retention: input.retention ?? {},
+    ...(input.attributes === undefined ? {} : { attributes: input.attributes }),
     ...(rescheduled ? { nextRunAt: nextRunAfter(input.schedule, timezone, nowMs(app)) } : {}),
   });
   if (updated === undefined) throw fail('NOT_FOUND', `no policy ${id}`);
   return updated;
+}
+
+/** The tenant's policies, by name. */
+export async function listPolicies(app: AppContext, who: Principal): Promise<Policy[]> {
+  return app.catalog.policies.list(who.tenantId);
 }
 
 export async function deletePolicy(app: AppContext, who: Principal, id: string): Promise<void> {

@@ -127,6 +127,8 @@ export interface PolicyTable {
   timezone: string;
   backup_type: string;
   retention: string;
+  /** Free attributes (JSON, migration 0004). */
+  attributes: string;
   next_run_at: string | null;
   last_run_at: string | null;
   created_at: string;

@@ -304,14 +304,16 @@ export interface Policy {
   timezone: string;
   backupType: BackupType;
   retention: RetentionRules;
+  /** Free attributes a front end keeps with the policy, e.g. the OCI volume backup policy it is a schedule of. */
+  attributes: Record<string, unknown>;
   /** The next tick not yet fired by any server; null until first computed. */
   nextRunAt: string | null;
   lastRunAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
-export type NewPolicy = Omit<Policy, 'lastRunAt' | 'createdAt' | 'updatedAt'>;
-export type PolicyPatch = Partial<Pick<Policy, 'resourceIds' | 'schedule' | 'timezone' | 'backupType' | 'retention' | 'nextRunAt'>>;
+export type NewPolicy = Omit<Policy, 'lastRunAt' | 'createdAt' | 'updatedAt' | 'attributes'> & { attributes?: Record<string, unknown> };
+export type PolicyPatch = Partial<Pick<Policy, 'resourceIds' | 'schedule' | 'timezone' | 'backupType' | 'retention' | 'nextRunAt' | 'attributes'>>;
 
 export interface PolicyStore {
   /** Throws ALREADY_EXISTS when the tenant already has a policy of this name. */

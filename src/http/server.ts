@@ -2,6 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { fail } from '../common/errors.js';
+import { clientErrorHandler, frameworkErrors } from './early-errors.js';
 import { errorHandler } from './errors.js';
 import { useBoundedJsonParser } from './json-body.js';
 import { createMetrics, metricsRoutes, type ServerMetrics } from './metrics.js';
@@ -36,6 +37,7 @@ export async function buildServer(app: AppContext, opts: ServerOptions = {}): Pr
   // With `https` Fastify builds a node:https server; the instance is used only through the API both share.
   const server = Fastify({
     logger, bodyLimit: 1024 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    clientErrorHandler, frameworkErrors,
     ...(opts.https === undefined ? {} : { https: { cert: opts.https.cert, key: opts.https.key } }),
   }) as unknown as FastifyInstance;
   server.setErrorHandler(errorHandler);

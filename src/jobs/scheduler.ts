@@ -1,7 +1,9 @@
 /**
  * The policy scheduler (DESIGN.md §3 Policy). Each pass looks at every policy:
  * a policy whose next tick is due requests one SCHEDULED backup of each of its
- * resources, then retention deletes what the policy's rules no longer keep.
+ * resources; then, per tenant, retention deletes what each policy's rules no
+ * longer keep — also of resources the policy no longer names — and any
+ * SCHEDULED backup past its expiration whose policy is gone.
  *
  * - A tick is claimed in the catalog (PolicyStore.claimRun moves next_run_at
  *   with a conditional UPDATE), so of several servers sharing one catalog
@@ -18,7 +20,7 @@
 import { Cron } from 'croner';
 import type { Clock } from '../common/clock.js';
 import { errorMessage, fail, isHoldfastError } from '../common/errors.js';
-import type { Backup, Catalog, Policy } from '../catalog/index.js';
+import type { Backup, Catalog, Policy, RetentionRules } from '../catalog/index.js';
 import { backupsToDelete, expiresAtFor } from './retention.js';
 
 export interface ScheduledBackupRequest {
@@ -31,7 +33,7 @@ export interface ScheduledBackupRequest {
 export type SchedulerLog = (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
 
 export interface SchedulerOptions {
-  readonly catalog: Pick<Catalog, 'policies' | 'backups'>;
+  readonly catalog: Pick<Catalog, 'policies' | 'backups' | 'tenants'>;
   readonly clock: Clock;
   /** Queues a SCHEDULED backup; throws CONFLICT when the resource has a mutating job running. */
   readonly requestBackup: (req: ScheduledBackupRequest) => Promise<{ backupId: string }>;
@@ -80,14 +82,27 @@ export function nextRunAfter(schedule: string, timezone: string, afterMs: number
   return next.toISOString();
 }
 
-async function listScheduled(catalog: SchedulerOptions['catalog'], policy: Policy, resourceId: string): Promise<Backup[]> {
-  const out: Backup[] = [];
+/** A tenant's AVAILABLE SCHEDULED backups by the id of the policy that made them ('' for none). */
+async function scheduledByPolicy(catalog: SchedulerOptions['catalog'], tenantId: string): Promise<Map<string, Backup[]>> {
+  const out = new Map<string, Backup[]>();
   let after: string | undefined;
   do {
-    const page = await catalog.backups.list(policy.tenantId, { resourceId, state: 'AVAILABLE' }, { limit: 1000, ...(after === undefined ? {} : { after }) });
-    out.push(...page.items.filter((b) => b.source === 'SCHEDULED' && b.extra['policyId'] === policy.id));
+    const page = await catalog.backups.list(tenantId, { source: 'SCHEDULED', state: 'AVAILABLE' }, { limit: 1000, ...(after === undefined ? {} : { after }) });
+    for (const b of page.items) pushTo(out, typeof b.extra['policyId'] === 'string' ? b.extra['policyId'] : '', b);
     after = page.next;
   } while (after !== undefined);
+  return out;
+}
+
+function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key) ?? [];
+  map.set(key, list);
+  list.push(value);
+}
+
+function byResource(backups: readonly Backup[]): Map<string, Backup[]> {
+  const out = new Map<string, Backup[]>();
+  for (const b of backups) pushTo(out, b.resourceId, b);
   return out;
 }
 
@@ -111,21 +126,34 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     }
   };
 
-  const retain = async (policy: Policy, report: PassReport): Promise<void> => {
-    for (const resourceId of policy.resourceIds) {
-      const doomed = backupsToDelete(await listScheduled(o.catalog, policy, resourceId), policy.retention, msOf(o.clock));
-      for (const backupId of doomed) {
+  /** Deletes what `rules` no longer keep of one policy's backups, one deletion per resource at a time. */
+  const retain = async (owner: { id: string; name: string; tenantId: string }, rules: RetentionRules, backups: readonly Backup[], report: PassReport): Promise<void> => {
+    for (const [resourceId, mine] of byResource(backups)) {
+      for (const backupId of backupsToDelete(mine, rules, msOf(o.clock))) {
         try {
-          await o.deleteBackup(policy.tenantId, backupId);
-          report.deleted.push({ policyId: policy.id, backupId });
-          log('info', `policy ${policy.name}: retention deletes backup ${backupId}`, { policyId: policy.id, backupId });
+          await o.deleteBackup(owner.tenantId, backupId);
+          report.deleted.push({ policyId: owner.id, backupId });
+          log('info', `policy ${owner.name}: retention deletes backup ${backupId}`, { policyId: owner.id, backupId });
         } catch (err) {
           // One mutating job per resource: the next deletion waits for a later pass.
-          if (isHoldfastError(err, 'CONFLICT')) report.waiting.push({ policyId: policy.id, resourceId });
-          else log('error', `policy ${policy.name}: deleting backup ${backupId} failed: ${errorMessage(err)}`);
+          if (isHoldfastError(err, 'CONFLICT')) report.waiting.push({ policyId: owner.id, resourceId });
+          else log('error', `policy ${owner.name}: deleting backup ${backupId} failed: ${errorMessage(err)}`);
           break;
         }
       }
+    }
+  };
+
+  /** Each policy's rules over its backups; backups of a policy that is gone only expire (no keep rules). */
+  const retainTenant = async (tenantId: string, policies: readonly Policy[], report: PassReport): Promise<void> => {
+    const byPolicy = await scheduledByPolicy(o.catalog, tenantId);
+    for (const policy of policies) {
+      await retain(policy, policy.retention, byPolicy.get(policy.id) ?? [], report)
+        .catch((err: unknown) => log('error', `policy ${policy.name}: ${errorMessage(err)}`, { policyId: policy.id }));
+    }
+    const known = new Set(policies.map((p) => p.id));
+    for (const [policyId, backups] of byPolicy) {
+      if (!known.has(policyId)) await retain({ id: policyId, name: `${policyId || '(none)'} (deleted)`, tenantId }, {}, backups, report);
     }
   };
 
@@ -134,13 +162,18 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     const next = nextRunAfter(policy.schedule, policy.timezone, now);
     if (policy.nextRunAt === null) await o.catalog.policies.claimRun(policy.id, null, next, false);
     else if (Date.parse(policy.nextRunAt) <= now && (await o.catalog.policies.claimRun(policy.id, policy.nextRunAt, next, true))) await fire(policy, report);
-    await retain(policy, report);
   };
 
   const runOnce = async (): Promise<PassReport> => {
     const report: PassReport = { fired: [], skipped: [], deleted: [], waiting: [] };
-    for (const policy of await o.catalog.policies.listAll()) {
+    const policies = await o.catalog.policies.listAll();
+    for (const policy of policies) {
       await visit(policy, report).catch((err: unknown) => log('error', `policy ${policy.name}: ${errorMessage(err)}`, { policyId: policy.id }));
+    }
+    const tenantIds = new Set([...policies.map((p) => p.tenantId), ...(await o.catalog.tenants.list()).map((t) => t.id)]);
+    for (const tenantId of tenantIds) {
+      await retainTenant(tenantId, policies.filter((p) => p.tenantId === tenantId), report)
+        .catch((err: unknown) => log('error', `retention of tenant ${tenantId}: ${errorMessage(err)}`, { tenantId }));
     }
     return report;
   };

@@ -13,6 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { fail } from '../common/errors.js';
 import type { BackupType, RetentionRules, Role } from '../catalog/index.js';
 import { checkPolicyInput } from '../app/policies.js';
+import { DEFAULT_REGION } from '../app/repositories.js';
 import { splitToken } from '../app/secrets.js';
 import { TENANT_ALIAS_KINDS } from '../app/tenants.js';
 import { RETENTION_KEYS } from '../jobs/retention.js';
@@ -26,6 +27,8 @@ export interface ServerSettings {
   readonly host?: string;
   readonly port?: number;
   readonly dataDir?: string;
+  /** Where volumes restored into new resources go (default `<dataDir>/volumes`). */
+  readonly volumesDir?: string;
   readonly catalogUrl?: string;
   /** Read from masterKeyFile. */
   readonly masterKey?: string;
@@ -33,6 +36,10 @@ export interface ServerSettings {
   readonly tls?: { readonly cert: string; readonly key: string };
   /** Where clients reach the server (behind a proxy or TLS terminator), for absolute URLs in answers. */
   readonly publicBaseUrl?: string;
+  /** The home region's name (default 'local'). */
+  readonly region?: string;
+  /** Other regions backups can be copied to, by name; dataDir made absolute. */
+  readonly regions?: Record<string, { readonly dataDir: string }>;
 }
 
 export interface TokenDecl {
@@ -110,17 +117,39 @@ function secretFile(r: Reader, v: unknown, path: Path): string {
 function serverSection(r: Reader, v: unknown): ServerSettings {
   if (v === undefined || v === null) return {};
   const path = ['server'];
-  const o = object(r.src, v, path, ['host', 'port', 'dataDir', 'catalogUrl', 'masterKeyFile', 'tlsCertFile', 'tlsKeyFile', 'publicBaseUrl']);
+  const o = object(r.src, v, path, ['host', 'port', 'dataDir', 'volumesDir', 'catalogUrl', 'masterKeyFile', 'tlsCertFile', 'tlsKeyFile', 'region', 'regions', 'publicBaseUrl']);
   const dataDir = optionalText(r.src, o['dataDir'], [...path, 'dataDir']);
+  const volumesDir = optionalText(r.src, o['volumesDir'], [...path, 'volumesDir']);
   return {
     ...(o['host'] === undefined ? {} : { host: text(r.src, o['host'], [...path, 'host']) }),
     ...(o['port'] === undefined ? {} : { port: integer(r.src, o['port'], [...path, 'port'], 0, 65535) }),
     ...(dataDir === undefined ? {} : { dataDir: resolve(r.baseDir, dataDir) }),
+    ...(volumesDir === undefined ? {} : { volumesDir: resolve(r.baseDir, volumesDir) }),
     ...(o['catalogUrl'] === undefined ? {} : { catalogUrl: text(r.src, o['catalogUrl'], [...path, 'catalogUrl'], /^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite:, postgres:// or postgresql://') }),
     ...(o['masterKeyFile'] === undefined ? {} : { masterKey: secretFile(r, o['masterKeyFile'], [...path, 'masterKeyFile']) }),
     ...tlsFiles(r, o, path),
+    ...regionSettings(r, o, path),
     ...(o['publicBaseUrl'] === undefined ? {} : { publicBaseUrl: publicBaseUrl(r, o['publicBaseUrl'], [...path, 'publicBaseUrl']) }),
   };
+}
+
+const REGION = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+const REGION_HINT = 'a region name must be 1-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. eu-frankfurt-1)';
+
+/** The home region's name and the other regions' data directories; no other region may take the home one's name. */
+function regionSettings(r: Reader, o: Plain, path: Path): Pick<ServerSettings, 'region' | 'regions'> {
+  const region = optionalText(r.src, o['region'], [...path, 'region'], REGION, REGION_HINT);
+  if (o['regions'] === undefined || o['regions'] === null) return region === undefined ? {} : { region };
+  const given = object(r.src, o['regions'], [...path, 'regions'], Object.keys(o['regions'] as Plain));
+  const regions: Record<string, { dataDir: string }> = {};
+  for (const [name, v] of Object.entries(given)) {
+    const at = [...path, 'regions', name];
+    text(r.src, name, at, REGION, REGION_HINT);
+    if (name === (region ?? DEFAULT_REGION)) throw bad(r.src, at, `"${name}" is the home region (server.region); list only the other regions here`);
+    const decl = object(r.src, v, at, ['dataDir'], ['dataDir']);
+    regions[name] = { dataDir: resolve(r.baseDir, text(r.src, decl['dataDir'], [...at, 'dataDir'])) };
+  }
+  return { ...(region === undefined ? {} : { region }), regions };
 }
 
 /** An http(s) URL of scheme, host, optional port and optional path; kept as written (an explicit :443 stays) but for a trailing slash. */

@@ -35,9 +35,12 @@ const ctx: CliContext = {
       ...withFileSettings(opts, file),
       ...(masterKey === undefined ? {} : { masterKey }),
       ...(catalogUrl === undefined ? {} : { catalogUrl }),
+      ...(file.volumesDir === undefined ? {} : { volumesDir: file.volumesDir }),
       ...(opts.config === undefined ? {} : { configFile: opts.config }),
       ...((opts.tls ?? file.tls) === undefined ? {} : { tls: opts.tls ?? file.tls }),
       ...(file.publicBaseUrl === undefined ? {} : { publicBaseUrl: file.publicBaseUrl }),
+      ...(file.region === undefined ? {} : { region: file.region }),
+      ...(file.regions === undefined ? {} : { regions: file.regions }),
       toolEnv: env,
       say: (line) => process.stdout.write(`${line}\n`),
     });

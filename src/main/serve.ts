@@ -13,6 +13,7 @@ import { ensureDefaultTenant } from '../app/tenants.js';
 import { parseMasterKey } from '../app/secrets.js';
 import { backupHandler, restoreHandler } from '../app/job-handlers.js';
 import { deleteHandler } from '../app/delete-handler.js';
+import { copyHandler } from '../app/copy-handler.js';
 import { purgeExpiredKeys } from '../app/idempotency.js';
 import { createRunner, deadLocalOwner, ownerName } from '../jobs/runner.js';
 import { createSecureContext } from 'node:tls';
@@ -27,6 +28,8 @@ import { applyConfig } from './config-apply.js';
 
 export interface ServeOptions {
   readonly dataDir: string;
+  /** Where volumes restored into new resources go; default `<dataDir>/volumes`. */
+  readonly volumesDir?: string;
   readonly host: string;
   readonly port: number;
   readonly catalogUrl?: string;
@@ -39,6 +42,10 @@ export interface ServeOptions {
   readonly configFile?: string;
   /** Where clients reach the server, for absolute URLs in answers (e.g. Oracle's Location); default: each request's Host. */
   readonly publicBaseUrl?: string;
+  /** The home region's name (default 'local'). */
+  readonly region?: string;
+  /** Other regions backups can be copied to: name → its data directory (docs/configuration.md). */
+  readonly regions?: Readonly<Record<string, { readonly dataDir: string }>>;
   /** Where the one-time admin token is printed. */
   readonly say: (line: string) => void;
 }
@@ -76,26 +83,39 @@ function checkTls(tls: TlsFiles): void {
   }
 }
 
+/** Each other region's data directory, absolute; none may be the home data directory, since its repositories would be the home ones. */
+function regionDirs(dataDir: string, regions: ServeOptions['regions']): Record<string, string> {
+  const dirs: Record<string, string> = {};
+  for (const [name, r] of Object.entries(regions ?? {})) {
+    dirs[name] = resolve(r.dataDir);
+    if (dirs[name] === dataDir) throw fail('INVALID_ARGUMENT', `region ${name} has the home data directory ${dataDir}; give it a directory of its own`);
+  }
+  return dirs;
+}
+
 /** How often expired idempotency keys are purged. */
 const HOUSEKEEPING_MS = 60 * 60 * 1000;
 
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   if (o.tls !== undefined) checkTls(o.tls);
   const dataDir = resolve(o.dataDir);
+  const regions = regionDirs(dataDir, o.regions);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const catalog = await openCatalog(o.catalogUrl ?? `sqlite:${join(dataDir, 'catalog.db')}`, systemClock);
   const metrics = createMetrics(catalog);
   let wake = (): void => undefined;
   const app: AppContext = {
     catalog, clock: systemClock, random: cryptoRandom, repoEnv: repoEnvironment(), dataDir,
+    ...(o.volumesDir === undefined ? {} : { volumesDir: resolve(o.volumesDir) }),
     masterKey: loadMasterKey(dataDir, o.masterKey), toolEnv: o.toolEnv ?? {}, jobsWaiting: () => wake(),
     ...(o.publicBaseUrl === undefined ? {} : { publicBaseUrl: o.publicBaseUrl }),
+    regions, ...(o.region === undefined ? {} : { region: o.region }),
   };
   // The process's start instant tells this process from an earlier one that had the same pid.
   const self = { ...app.repoEnv, started: Math.round(performance.timeOrigin).toString(36) };
   const runner = createRunner({
     catalog, clock: systemClock, owner: ownerName(self), isOwnerGone: deadLocalOwner(self),
-    handlers: { backup: backupHandler(app), restore: restoreHandler(app), delete: deleteHandler(app) },
+    handlers: { backup: backupHandler(app), restore: restoreHandler(app), delete: deleteHandler(app), copy: copyHandler(app) },
     onSettled: (job, state, durationMs) => metrics.jobSettled(job, state, durationMs),
   });
   wake = () => runner.wake();

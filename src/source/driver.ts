@@ -47,13 +47,23 @@ export interface DriverContext {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * Which copy a backup is: absent, the form the resource's config names; `physical`, the engine's
+ * storage-level copy whatever the config says (a "storage snapshot", DESIGN.md §4). A driver with
+ * only one form ignores it. The same options reach parseTarget, since a physical backup restores
+ * into another kind of target (a data directory) than a logical one.
+ */
+export interface FormOptions {
+  readonly form?: 'physical';
+}
+
 export interface SourceDriver<Config = unknown, Target = unknown> {
   readonly name: string;
   /** Checks a resource's driver config; throws INVALID_ARGUMENT naming the bad field. */
   parseConfig(raw: unknown): Config;
-  /** Checks a restore target for this driver; throws INVALID_ARGUMENT naming the bad field. */
-  parseTarget(raw: unknown, config: Config): Target;
-  openBackup(config: Config, ctx: DriverContext): Promise<BackupSession>;
+  /** Checks a restore target for a backup of this form; throws INVALID_ARGUMENT naming the bad field. */
+  parseTarget(raw: unknown, config: Config, options?: FormOptions): Target;
+  openBackup(config: Config, ctx: DriverContext, options?: FormOptions): Promise<BackupSession>;
   restore(config: Config, target: Target, source: RestoreSource, ctx: DriverContext): Promise<void>;
   /** Logical size of the resource in bytes, when it can be told cheaply (for progress and sizes). */
   size?(config: Config): Promise<number | undefined>;

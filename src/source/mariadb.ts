@@ -3,10 +3,13 @@
  * (a consistent InnoDB snapshot, with routines, triggers and events) streamed as
  * `<db>.sql`; restore pipes it into `mariadb <db>`, creating the database first
  * when missing. The password reaches the tools only through MYSQL_PWD.
+ * A backup asked for in the physical form copies the whole server with
+ * mariadb-backup when installed (mariadb-physical.ts), else it is the same dump.
  */
 import { fail } from '../common/errors.js';
-import type { BackupSession, DriverContext, RestoreSource, SourceDriver } from './driver.js';
-import { objectOf, optionalPort, optionalSecret, requiredString, type Fields } from './fields.js';
+import type { BackupSession, DriverContext, FormOptions, RestoreSource, SourceDriver } from './driver.js';
+import { absolutePath, objectOf, optionalPort, optionalSecret, requiredString, type Fields } from './fields.js';
+import { openServerCopy, peekServerCopy, restoreServerCopy } from './mariadb-physical.js';
 import { safeName } from './postgres-conn.js';
 import { run, runWithInput, startChild, type ChildOptions } from './process.js';
 import { streamSession } from './session.js';
@@ -19,8 +22,14 @@ export interface MariadbConfig {
   readonly database: string;
 }
 
+/** A logical restore: the dump goes into this database. */
 export interface MariadbTarget {
   readonly database: string;
+}
+
+/** A mariadb-backup copy restores into a fresh data directory. */
+export interface MariadbServerTarget {
+  readonly dataDir: string;
 }
 
 /** Names are quoted with backticks in CREATE DATABASE, so only plain names are accepted. */
@@ -41,8 +50,10 @@ function parseConfig(raw: unknown): MariadbConfig {
   });
 }
 
-function parseTarget(raw: unknown, config: MariadbConfig): MariadbTarget {
+function parseTarget(raw: unknown, config: MariadbConfig, options?: FormOptions): MariadbTarget | MariadbServerTarget {
   const o = objectOf(raw ?? {}, 'mariadb restore target');
+  // A physical-form backup may be a dump after all (no mariadb-backup then): it takes either target.
+  if (options?.form === 'physical' && o['dataDir'] !== undefined) return Object.freeze({ dataDir: absolutePath(o, 'dataDir') });
   return Object.freeze({ database: o['database'] === undefined ? config.database : databaseName(o, 'database') });
 }
 
@@ -59,20 +70,41 @@ function toolOptions(config: MariadbConfig, ctx: DriverContext, command: string,
   };
 }
 
-function openBackup(config: MariadbConfig, ctx: DriverContext): Promise<BackupSession> {
+async function openBackup(config: MariadbConfig, ctx: DriverContext, options?: FormOptions): Promise<BackupSession> {
+  if (options?.form === 'physical') {
+    const base = toolOptions(config, ctx, 'mariadb-backup', `mariadb-backup of ${config.host}:${config.port}`);
+    const copy = await openServerCopy(base, `${safeName(`${config.host}-${config.port}`)}.xbstream`, ctx);
+    if (copy !== undefined) return copy;
+  }
+  return openDump(config, ctx);
+}
+
+function openDump(config: MariadbConfig, ctx: DriverContext): Promise<BackupSession> {
   const opts = toolOptions(config, ctx, 'mariadb-dump', `mariadb-dump of database ${config.database}`);
   const flags = ['--single-transaction', '--routines', '--triggers', '--events'];
   const child = startChild({ ...opts, args: [...opts.args, ...flags, '--', config.database] });
   return Promise.resolve(streamSession(child, `${safeName(config.database)}.sql`));
 }
 
-async function restore(config: MariadbConfig, target: MariadbTarget, source: RestoreSource, ctx: DriverContext): Promise<void> {
+async function restoreDump(config: MariadbConfig, target: MariadbTarget, source: RestoreSource, ctx: DriverContext): Promise<void> {
+  const dump = await peekServerCopy(source.readStream());
+  if (dump.serverCopy) {
+    await dump.cancel();
+    throw fail('INVALID_ARGUMENT', 'this backup is a mariadb-backup copy of the whole server: restore it into a dataDir, not a database');
+  }
   const opts = toolOptions(config, ctx, 'mariadb', `restore into database ${target.database}`);
-  await run({ ...opts, args: [...opts.args, '-e', `CREATE DATABASE IF NOT EXISTS \`${target.database}\``] });
-  await runWithInput({ ...opts, args: [...opts.args, target.database] }, source.readStream());
+  await run({ ...opts, args: [...opts.args, '-e', `CREATE DATABASE IF NOT EXISTS \`${target.database}\``] }).catch(async (err: unknown) => {
+    await dump.cancel();
+    throw err;
+  });
+  await runWithInput({ ...opts, args: [...opts.args, target.database] }, dump.stream);
 }
 
-export const mariadbDriver: SourceDriver<MariadbConfig, MariadbTarget> = Object.freeze({
+function restore(config: MariadbConfig, target: MariadbTarget | MariadbServerTarget, source: RestoreSource, ctx: DriverContext): Promise<void> {
+  return 'dataDir' in target ? restoreServerCopy(target.dataDir, source, ctx) : restoreDump(config, target, source, ctx);
+}
+
+export const mariadbDriver: SourceDriver<MariadbConfig, MariadbTarget | MariadbServerTarget> = Object.freeze({
   name: 'mariadb',
   parseConfig,
   parseTarget,

@@ -3,10 +3,12 @@
  * --format=custom` streamed as `<db>.pgdump`, restored with `pg_restore` in a
  * single transaction into the target database, which is created first when
  * missing (a restore after the database was dropped). Physical: see
- * postgres-physical.ts. Passwords reach the tools only through PGPASSWORD.
+ * postgres-physical.ts; a backup asked for in the physical form (a storage
+ * snapshot) is physical whatever the configured mode, and so is its restore
+ * target. Passwords reach the tools only through PGPASSWORD.
  */
 import { fail } from '../common/errors.js';
-import type { BackupSession, DriverContext, RestoreSource, SourceDriver } from './driver.js';
+import type { BackupSession, DriverContext, FormOptions, RestoreSource, SourceDriver } from './driver.js';
 import { objectOf, optionalBoolean, type Fields } from './fields.js';
 import { parseConn, pgEnv, safeName, type PgConn } from './postgres-conn.js';
 import { openPhysicalBackup, parsePhysicalTarget, restorePhysical, type PgPhysicalTarget } from './postgres-physical.js';
@@ -40,12 +42,18 @@ function parseMode(o: Fields): PgMode {
   return mode;
 }
 
-function parseTarget(raw: unknown, config: PostgresConfig): PostgresTarget {
+function isPhysical(config: PostgresConfig, options: FormOptions | undefined): boolean {
+  return config.mode === 'physical' || options?.form === 'physical';
+}
+
+function parseTarget(raw: unknown, config: PostgresConfig, options?: FormOptions): PostgresTarget {
   const o = objectOf(raw ?? {}, 'postgres restore target');
-  if (config.mode === 'physical') return Object.freeze({ kind: 'physical', ...parsePhysicalTarget(o) });
+  if (isPhysical(config, options)) return Object.freeze({ kind: 'physical', ...parsePhysicalTarget(o) });
   const clean = optionalBoolean(o, 'clean') ?? true;
-  if (o['url'] === undefined) return Object.freeze({ kind: 'logical', conn: config.conn, clean });
-  const conn = parseConn(o, 'url', 'password');
+  // The restore job parses the target it stored, already parsed: its `conn` holds the url and password.
+  const given = o['conn'] === undefined ? o : objectOf(o['conn'], 'conn');
+  if (given['url'] === undefined) return Object.freeze({ kind: 'logical', conn: config.conn, clean });
+  const conn = parseConn(given, 'url', 'password');
   return Object.freeze({ kind: 'logical', conn: withSourcePassword(conn, config.conn), clean });
 }
 
@@ -112,8 +120,8 @@ export const postgresDriver: SourceDriver<PostgresConfig, PostgresTarget> = Obje
   name: 'postgres',
   parseConfig,
   parseTarget,
-  openBackup: (config: PostgresConfig, ctx: DriverContext) =>
-    config.mode === 'physical' ? openPhysicalBackup(config.conn, ctx) : openLogicalBackup(config.conn, ctx),
+  openBackup: (config: PostgresConfig, ctx: DriverContext, options?: FormOptions) =>
+    isPhysical(config, options) ? openPhysicalBackup(config.conn, ctx) : openLogicalBackup(config.conn, ctx),
   restore: (_config: PostgresConfig, target: PostgresTarget, source: RestoreSource, ctx: DriverContext) =>
     target.kind === 'physical' ? restorePhysical(target, source, ctx) : restoreLogical(target, source, ctx),
 });

@@ -12,7 +12,7 @@ import { cryptoRandom } from '../../src/common/clock.js';
 import type { AppContext } from '../../src/app/context.js';
 import { decryptSecret, parseMasterKey } from '../../src/app/secrets.js';
 import { createToken } from '../../src/app/tenants.js';
-import { startServer, type RunningServer } from '../../src/main/serve.js';
+import { startServer, type RunningServer, type ServeOptions } from '../../src/main/serve.js';
 import { openFor } from './open-catalog.js';
 
 export const RESTIC = '/usr/bin/restic';
@@ -36,13 +36,16 @@ export interface ApiFixture {
 }
 
 /** Registers before/after hooks that start and stop a server; the fixture is usable inside tests. */
-export function useApiServer(prefix: string): () => ApiFixture {
+/** `options` adds server settings that depend on the fixture's directory (e.g. regions under it). */
+export function useApiServer(prefix: string, options: (dir: string) => Partial<ServeOptions> = () => ({})): () => ApiFixture {
   let dir = '';
   let server: RunningServer | undefined;
   let token = '';
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), prefix));
-    server = await startServer({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, logger: false, say: (line) => { token = /token[^:]*: (\S+)/.exec(line)?.[1] ?? token; } });
+    server = await startServer({
+      dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, logger: false, say: (line) => { token = /token[^:]*: (\S+)/.exec(line)?.[1] ?? token; }, ...options(dir),
+    });
   });
   after(async () => {
     await server?.stop();

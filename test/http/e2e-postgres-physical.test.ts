@@ -9,63 +9,12 @@
  * it was at backup time (same pg_dump). Needs only local binaries: it never skips.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, sh } from '../source/helpers.js';
+import { freePort } from '../source/helpers.js';
 import { checkRepositories, startE2E, type E2E } from './e2e-helpers.js';
-
-const asRoot = process.getuid?.() === 0;
-
-/** The uid and gid PostgreSQL runs as: `postgres` when we are root, else ourselves. */
-function pgOwner(): { uid: number; gid: number } {
-  if (!asRoot) return { uid: process.getuid!(), gid: process.getgid!() };
-  const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim()));
-  return { uid: uid!, gid: gid! };
-}
-
-/** A server-side tool by absolute path: on PATH, else Debian's /usr/lib/postgresql/<newest>/bin. */
-function serverBin(name: string): string {
-  for (const dir of (process.env['PATH'] ?? '').split(':')) if (dir !== '' && existsSync(join(dir, name))) return join(dir, name);
-  const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
-  const found = versions.map((v) => join(root, v, 'bin', name)).find((p) => existsSync(p));
-  if (found === undefined) throw new Error(`${name} is neither on PATH nor under ${root}/*/bin: install the PostgreSQL server package`);
-  return found;
-}
-
-/** Runs a server-side PostgreSQL tool as the cluster's owner. */
-const asPostgres = (command: string, args: readonly string[]): Promise<string> =>
-  asRoot ? sh('runuser', ['-u', 'postgres', '--', serverBin(command), ...args]) : sh(serverBin(command), args);
-
-const HBA = [
-  'local all all trust',
-  'local replication all trust',
-  'host all all 127.0.0.1/32 trust',
-  'host replication all 127.0.0.1/32 trust',
-  '',
-].join('\n');
-
-interface Cluster {
-  readonly dataDir: string;
-  readonly port: number;
-}
-
-function startCluster(c: Cluster, socketDir: string): Promise<string> {
-  const opts = `-p ${c.port} -k ${socketDir} -c listen_addresses=127.0.0.1`;
-  return asPostgres('pg_ctl', ['-D', c.dataDir, '-l', `${c.dataDir}.log`, '-w', '-t', '120', '-o', opts, 'start']);
-}
-
-const stopCluster = (c: Cluster): Promise<unknown> => asPostgres('pg_ctl', ['-D', c.dataDir, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
-
-const psql = (port: number, db: string, sql: string): Promise<string> =>
-  sh('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', db, '-c', sql]);
-
-const plainDump = async (port: number, db: string): Promise<string> =>
-  (await sh('pg_dump', ['--format=plain', '--no-owner', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', db]))
-    .split('\n').filter((l) => !/^\\(un)?restrict /.test(l)).join('\n');
+import { clusterBase, initCluster, pgOwner, plainDumpAt as plainDump, psqlAt as psql, startCluster, stopCluster, type Cluster } from './pg-cluster.js';
 
 const DATA = `
   CREATE TABLE readings (id bigserial PRIMARY KEY, sensor text NOT NULL, at timestamptz NOT NULL, value double precision, raw bytea);
@@ -83,17 +32,9 @@ describe('postgres physical end to end', () => {
   let backupId: string | undefined;
 
   before(async () => {
-    const owner = pgOwner();
-    base = mkdtempSync(join(tmpdir(), 'holdfast-pgphys-'));
-    socketDir = join(base, 'sock');
-    mkdirSync(socketDir);
-    for (const d of [base, socketDir]) chownSync(d, owner.uid, owner.gid);
-    source = { dataDir: join(base, 'source'), port: await freePort() };
+    ({ base, socketDir } = clusterBase('holdfast-pgphys-'));
+    source = await initCluster(join(base, 'source'));
     restored = { dataDir: join(base, 'restored'), port: await freePort() };
-    await asPostgres('initdb', ['-D', source.dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
-    writeFileSync(join(source.dataDir, 'pg_hba.conf'), HBA);
-    appendFileSync(join(source.dataDir, 'postgresql.conf'), "\nwal_level = replica\nmax_wal_senders = 4\nfsync = off\n");
-    for (const f of ['pg_hba.conf', 'postgresql.conf']) chownSync(join(source.dataDir, f), owner.uid, owner.gid);
     await startCluster(source, socketDir);
     e2e = await startE2E('pg-physical');
   });

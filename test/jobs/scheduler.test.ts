@@ -148,6 +148,48 @@ function suite(target: Target): void {
     await c.policies.delete(T, p.id);
   });
 
+  it('expires the policy\'s backups of a resource it no longer covers, and fires no more for it', async () => {
+    const c = catalog();
+    const clock = testClock(at('06:30:00'));
+    const p = await policy(c, 'dropped', ['rStay'], '0 * * * *', at('06:30:00'), { retention: { expireAfter: '1h' } });
+    await c.backups.create(backupRow('dGone', 'rGone', at('05:00:00'), { expiresAt: iso(at('06:00:00')), extra: { policyId: p.id } }));
+    await c.backups.create(backupRow('dYoung', 'rGone', at('06:00:00'), { expiresAt: iso(at('07:00:00')), extra: { policyId: p.id } }));
+    const { scheduler, deletions } = harness(c, clock, 'dropped');
+    const report = await scheduler.runOnce();
+    assert.deepEqual(report.deleted.map((d) => d.backupId), ['dGone'], 'expired although rGone left the policy');
+    assert.deepEqual(report.fired, []);
+    await completeJobs(c);
+    clock.advance(at('07:00:00') - at('06:30:00'));
+    const next = await scheduler.runOnce();
+    assert.deepEqual(next.fired.map((f) => f.resourceId), ['rStay'], 'only the covered resource gets new backups');
+    assert.deepEqual(next.deleted.map((d) => d.backupId), ['dYoung']);
+    assert.deepEqual(deletions, ['dGone', 'dYoung']);
+    await completeJobs(c);
+    await c.policies.delete(T, p.id);
+  });
+
+  it('expires the SCHEDULED backups of a policy that is gone, of a tenant with no policy left', async () => {
+    const c = catalog();
+    const O = 'ten_orphan';
+    await c.tenants.create({ id: O, name: 'orphans', aliases: {} });
+    const clock = testClock(at('12:00:00'));
+    const row = (id: string, expires: string | null, extra: Partial<Backup> = {}): Backup =>
+      backupRow(id, 'rO', at('01:00:00'), { tenantId: O, expiresAt: expires, extra: { policyId: 'pol_gone' }, ...extra });
+    await c.backups.create(row('oExpired', iso(at('11:00:00'))));
+    await c.backups.create(row('oLater', iso(at('13:00:00'))));
+    await c.backups.create(row('oNoExpiry', null));
+    await c.backups.create(row('oManual', iso(at('11:00:00')), { source: 'MANUAL', resourceId: 'rM' }));
+    await c.backups.create(row('oForever', iso(at('11:00:00')), { keepForever: true, resourceId: 'rF' }));
+    const { scheduler, deletions } = harness(c, clock, 'orphans');
+    assert.deepEqual((await scheduler.runOnce()).deleted, [{ policyId: 'pol_gone', backupId: 'oExpired' }]);
+    await completeJobs(c);
+    assert.deepEqual((await scheduler.runOnce()).deleted, [], 'keep rules of a deleted policy no longer apply; only expiry does');
+    clock.advance(at('13:00:00') - at('12:00:00'));
+    assert.deepEqual((await scheduler.runOnce()).deleted.map((d) => d.backupId), ['oLater']);
+    assert.deepEqual(deletions, ['oExpired', 'oLater']);
+    await completeJobs(c);
+  });
+
   it('lets only one of two schedulers sharing the catalog fire each tick', async () => {
     const c1 = catalog();
     const c2 = target.name === 'sqlite-memory' ? c1 : await openCatalog(target.url(), testClock(at('00:00:00')));

@@ -54,6 +54,8 @@ export interface BackupSummary extends BackupCounts {
   /** Bytes the repository grew by (sealed blobs). */
   readonly bytesStored: number;
   readonly bytesProcessed: number;
+  /** Bytes read from the source (bytesProcessed less the files reused unchanged from the parent). */
+  readonly bytesRead: number;
   readonly errors: readonly SourceError[];
 }
 
@@ -107,7 +109,7 @@ async function runBackup(repo: Repository, opts: BackupOptions, paths: string[])
     workers: opts.workers ?? (await workersFor(opts, paths)),
     mainSeals: { key: repo.key, random: repo.env.random, version: repo.config.version, compression },
     init: { key: repo.key, version: repo.config.version, compression, tables: tablesToTransfer(chunkerTables(repo.config.chunkerPolynomial)), known: knownDataBlobs(repo).buffer, maxOutstanding: 6 },
-    onBytes: (n) => { progress.state.bytesDone += n; progress.state.bytesStored = writer.stats().storedBytes; progress.changed(); },
+    onBytes: (n) => { progress.state.bytesDone += n; progress.state.bytesRead += n; progress.state.bytesStored = writer.stats().storedBytes; progress.changed(); },
   });
   try {
     const saver = createTreeSaver({ repo, writer, pool, progress, excluded, accounts: systemAccounts(), force: opts.force ?? false, ...(opts.signal === undefined ? {} : { signal: opts.signal }) });
@@ -120,7 +122,7 @@ async function runBackup(repo: Repository, opts: BackupOptions, paths: string[])
     const snapshotId = await repo.unpacked.save('snapshot', encodeSnapshot(snapshot));
     progress.finish();
     const w = writer.stats();
-    return { ...saver.counts(), snapshotId, snapshot, ...(parent === undefined ? {} : { parent: parent.id }), dataBlobs: w.dataBlobs, treeBlobs: w.treeBlobs, packs: w.packs, bytesStored: w.storedBytes, bytesProcessed: progress.state.bytesDone, errors: saver.errors() };
+    return { ...saver.counts(), snapshotId, snapshot, ...(parent === undefined ? {} : { parent: parent.id }), dataBlobs: w.dataBlobs, treeBlobs: w.treeBlobs, packs: w.packs, bytesStored: w.storedBytes, bytesProcessed: progress.state.bytesDone, bytesRead: progress.state.bytesRead, errors: saver.errors() };
   } finally {
     await pool.close();
   }

@@ -43,13 +43,13 @@ export interface PaasServer {
   call(method: string, path: string, body?: unknown, token?: string): Promise<Answer>;
   /** A tenant with these identityDomain aliases and password users. */
   domain(name: string, aliases: string[], users: Record<string, string>): Promise<Domain>;
-  /** A scratch database with a table, registered as a postgres resource with `serviceName` as its dbaasServiceName. */
-  instance(domain: Domain, serviceName: string): Promise<{ resourceId: string; database: string }>;
+  /** A scratch database with a table (on `server`, default the local one), registered as a postgres resource with `serviceName` as its dbaasServiceName. */
+  instance(domain: Domain, serviceName: string, server?: string): Promise<{ resourceId: string; database: string }>;
   stop(): Promise<void>;
 }
 
-export async function psql(database: string, sql: string): Promise<string> {
-  return sh('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', `${PG}/${database}`, '-c', sql]);
+export async function psql(database: string, sql: string, server = PG): Promise<string> {
+  return sh('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', `${server}/${database}`, '-c', sql]);
 }
 
 export async function startPaasServer(opts: { publicBaseUrl?: string } = {}): Promise<PaasServer> {
@@ -60,7 +60,7 @@ export async function startPaasServer(opts: { publicBaseUrl?: string } = {}): Pr
     dataDir, host: '127.0.0.1', port: 0, logger: false, ...opts,
     say: (line) => { adminToken = /token[^:]*: (\S+)/.exec(line)?.[1] ?? adminToken; },
   });
-  const databases: string[] = [];
+  const databases: { server: string; database: string }[] = [];
   const call: PaasServer['call'] = async (method, path, body, token) => {
     const res = await fetch(`${server.url}${path}`, {
       method,
@@ -83,20 +83,20 @@ export async function startPaasServer(opts: { publicBaseUrl?: string } = {}): Pr
       assert.equal(admin.status, 201, JSON.stringify(admin.json));
       return { tenantId: tenant.json.id, token: admin.json.token };
     },
-    async instance(domain, serviceName) {
+    async instance(domain, serviceName, server = PG) {
       const database = uniqueName('holdfast_paas');
-      await psql('postgres', `CREATE DATABASE ${database}`);
-      databases.push(database);
-      await psql(database, "CREATE TABLE orders (id serial PRIMARY KEY, note text); INSERT INTO orders (note) SELECT 'order ' || i FROM generate_series(1, 500) i;");
+      await psql('postgres', `CREATE DATABASE ${database}`, server);
+      databases.push({ server, database });
+      await psql(database, "CREATE TABLE orders (id serial PRIMARY KEY, note text); INSERT INTO orders (note) SELECT 'order ' || i FROM generate_series(1, 500) i;", server);
       const created = await call('POST', '/v1/resources', {
-        name: `pg-${serviceName}`, driver: 'postgres', config: { url: `${PG}/${database}` }, aliases: { dbaasServiceName: serviceName },
+        name: `pg-${serviceName}`, driver: 'postgres', config: { url: `${server}/${database}` }, aliases: { dbaasServiceName: serviceName },
       }, domain.token);
       assert.equal(created.status, 201, JSON.stringify(created.json));
       return { resourceId: created.json.id, database };
     },
     async stop() {
       await server.stop();
-      for (const db of databases) await psql('postgres', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
+      for (const { server: at, database } of databases) await psql('postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, at).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
   };

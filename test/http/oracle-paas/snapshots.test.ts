@@ -4,11 +4,16 @@
  * answers 202 with Location, Retry-After and the job id; following Location
  * reaches SUCCEED; the snapshot then lists and reads as Succeeded; the
  * activity-log form of the job, the `idcs-…` spelling of the domain, a
- * duplicate name, a missing name and delete are checked too. The instance is
- * a scratch database on the local PostgreSQL.
+ * duplicate name, a missing name and delete are checked too. A snapshot is a
+ * physical copy (pg_basebackup), which the machine's main PostgreSQL refuses
+ * (no replication entry), so the instance is a scratch database on a private
+ * cluster (test/http/pg-cluster.ts).
  */
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { clusterBase, initCluster, startCluster, stopCluster, type Cluster } from '../pg-cluster.js';
 import { serviceSkip } from '../../source/helpers.js';
 import { assertCors, curl, curlGet, follow, startPaasServer, type Domain, type PaasServer } from './paas-fixture.js';
 
@@ -30,13 +35,23 @@ describe('Oracle Database Classic snapshots (seed 000) through curl', { skip }, 
   let srv: PaasServer;
   let domain: Domain;
   let snapshots = '';
+  let base = '';
+  let cluster: Cluster | undefined;
   before(async () => {
+    const dirs = clusterBase('holdfast-paas-pg-');
+    base = dirs.base;
+    cluster = await initCluster(join(base, 'data'));
+    await startCluster(cluster, dirs.socketDir);
     srv = await startPaasServer();
     domain = await srv.domain('usexample', ['usexample', IDCS], { dbcsadmin: 'password' });
-    await srv.instance(domain, 'db121-ep-si');
+    await srv.instance(domain, 'db121-ep-si', `postgres://postgres@127.0.0.1:${cluster.port}`);
     snapshots = `${srv.url}/paas/api/v1.1/instancemgmt/usexample/services/dbaas/instances/db121-ep-si/snapshots`;
   });
-  after(async () => { await srv?.stop(); });
+  after(async () => {
+    await srv?.stop();
+    if (cluster !== undefined) await stopCluster(cluster);
+    if (base !== '') rmSync(base, { recursive: true, force: true });
+  });
 
   const counts = async (): Promise<{ jobs: number; backups: number }> => ({
     jobs: (await srv.call('GET', '/v1/jobs?limit=1000', undefined, domain.token)).json.items.length,
@@ -92,6 +107,7 @@ describe('Oracle Database Classic snapshots (seed 000) through curl', { skip }, 
     assert.equal(backups.length, 1);
     assert.equal(backups[0].extra.form, 'physical');
     assert.equal(backups[0].state, 'AVAILABLE');
+    assert.match(backups[0].extra.input.filename, /\.tar$/, 'a pg_basebackup tar');
   });
 
   it('answers the same under the idcs- id of the identity domain', async () => {

@@ -4,22 +4,18 @@
  * and OCI's error bodies. The body is kept raw until the signature (which
  * covers its hash) is verified, and only then parsed as JSON.
  */
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../app/context.js';
 import { fail } from '../../../common/errors.js';
 import { jsonDepth, MAX_JSON_DEPTH } from '../../json-body.js';
 import { authenticateOci } from './auth.js';
-import { ociErrorHandler } from './errors.js';
+import { ociErrorHandler, ociRequestId } from './errors.js';
+import { policyRoutes } from './policies.js';
+import { volumeBackupCopyRoutes } from './volume-backup-copy.js';
 import { volumeBackupRoutes } from './volume-backups.js';
+import { volumeRoutes } from './volumes.js';
 
 export const OCI_PREFIX = '/20160918';
-
-function requestIdOf(request: FastifyRequest): string {
-  const given = request.headers['opc-request-id'];
-  const own = randomBytes(16).toString('hex').toUpperCase();
-  return typeof given === 'string' && /^[\x21-\x7e]{1,98}$/.test(given) ? `${given}/${own}` : own;
-}
 
 function parseBody(request: FastifyRequest): unknown {
   const raw = request.rawBody;
@@ -44,11 +40,14 @@ export async function ociRoutes(server: FastifyInstance, app: AppContext): Promi
   server.setErrorHandler(ociErrorHandler);
   server.setNotFoundHandler((_req, reply) => { void reply.status(404).send({ code: 'NotFound', message: 'No such operation.' }); });
   server.addHook('onRequest', async (request, reply) => {
-    void reply.header('opc-request-id', requestIdOf(request)).type('application/json');
+    void reply.header('opc-request-id', ociRequestId(request)).type('application/json');
   });
   server.addHook('preValidation', async (request) => {
     request.principal = await authenticateOci(app, request);
     request.body = parseBody(request);
   });
   await volumeBackupRoutes(server, app);
+  await volumeBackupCopyRoutes(server, app);
+  await volumeRoutes(server, app);
+  await policyRoutes(server, app);
 }

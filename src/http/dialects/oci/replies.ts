@@ -36,6 +36,6 @@ export async function withRetryToken(app: AppContext, request: FastifyRequest, r
     return sendModel(reply, answer.body, answer.status);
   }
   const key = { route: `${request.method} ${request.routeOptions.url ?? ''}`, params: request.params ?? null, body: request.body ?? null };
-  const answer = await runIdempotent(app, callerOf(request), { key: token, scope: RETRY_TOKEN_SCOPE, request: key }, work);
+  const answer = await runIdempotent(app, callerOf(request), { key: token, scope: RETRY_TOKEN_SCOPE, keyName: 'opc-retry-token', request: key }, work);
   return sendModel(reply, JSON.parse(answer.bodyText) as unknown, answer.status);
 }

@@ -26,7 +26,7 @@ export const listVolumeBackupsQuery = {
   type: 'object',
   properties: {
     compartmentId: ocid, volumeId: ocid, displayName, sourceVolumeBackupId: ocid, lifecycleState: { type: 'string', maxLength: 32 },
-    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, page: { type: 'string', maxLength: 200 },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, page: { type: 'string', maxLength: 2048 },
     sortBy: { enum: ['TIMECREATED', 'DISPLAYNAME'] }, sortOrder: { enum: ['ASC', 'DESC'] },
   },
 } as const;

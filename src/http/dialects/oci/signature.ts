@@ -35,7 +35,7 @@ function refuse(reason: string): never {
 
 export function parseAuthorization(header: string | undefined): SignatureParams {
   if (header === undefined || !/^Signature\s/i.test(header)) refuse('no Signature authorization header');
-  const p: Record<string, string> = {};
+  const p = Object.create(null) as Record<string, string>;
   for (const m of header.slice(10).matchAll(/([A-Za-z]+)="([^"]*)"/g)) p[m[1]!] = m[2]!;
   if (p['keyId'] === undefined || p['signature'] === undefined) refuse('the signature has no keyId or signature');
   if (p['version'] !== undefined && p['version'] !== '1') refuse('unsupported signature version');
@@ -59,7 +59,8 @@ function checkCoverage(params: SignatureParams, req: SignedRequest): void {
 }
 
 function headerValue(req: SignedRequest, name: string): string {
-  const v = req.headers[name];
+  // Own properties only: a listed `constructor` or `__proto__` is a missing header, not a prototype member.
+  const v = Object.hasOwn(req.headers, name) ? req.headers[name] : undefined;
   if (v === undefined) refuse(`the signed header ${name} is missing`);
   return Array.isArray(v) ? v.join(', ') : v;
 }
@@ -78,17 +79,17 @@ function checkBody(params: SignatureParams, req: SignedRequest): void {
   if (params.headers.includes('content-length') && Number(headerValue(req, 'content-length')) !== req.body.length) refuse('content-length does not match the body');
 }
 
-function checkDate(req: SignedRequest, nowMs: number): void {
-  const text = req.headers['x-date'] ?? req.headers['date'];
-  const when = typeof text === 'string' ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(when)) refuse('no valid date or x-date header');
+/** The date the signature covers: x-date when signed (the TS SDK), else date (Python SDK, OCI CLI, Go SDK); an unsigned one proves nothing. */
+function checkDate(params: SignatureParams, req: SignedRequest, nowMs: number): void {
+  const when = Date.parse(headerValue(req, params.headers.includes('x-date') ? 'x-date' : 'date'));
+  if (Number.isNaN(when)) refuse('the signed date is not a valid date');
   if (Math.abs(nowMs - when) > MAX_CLOCK_SKEW_MS) refuse('the request date is more than 5 minutes from the server time');
 }
 
 /** Verifies a parsed signature with the key's public key; throws UNAUTHENTICATED on any mismatch. */
 export function verifySignature(params: SignatureParams, req: SignedRequest, publicKeyPem: string, nowMs: number): void {
   checkCoverage(params, req);
-  checkDate(req, nowMs);
+  checkDate(params, req, nowMs);
   const ok = verify('sha256', Buffer.from(signingString(params, req)), createPublicKey(publicKeyPem), Buffer.from(params.signature, 'base64'));
   if (!ok) refuse('the signature does not verify');
   checkBody(params, req);

@@ -12,7 +12,7 @@
  * Only `Succeeded` is evidenced for job_status; `InProgress` and `Failed` are
  * our spellings. A backup being deleted is no longer listed.
  */
-import type { RecoveryChoice, RecoveryRecord } from '../../../app/recovery.js';
+import type { Recovery, RecoveryChoice } from '../../../app/recovery.js';
 import type { Backup, BackupState, Job, JobState, Resource } from '../../../catalog/index.js';
 import { dbcsDate, dbcsTimestamp, javaDate } from './dates.js';
 import { serviceNameOf } from './lookups.js';
@@ -48,7 +48,7 @@ export function choiceFields(choice: RecoveryChoice): Record<string, string | bo
   return { timestamp: dbcsTimestamp(choice.timestamp) };
 }
 
-export function renderRecovery(record: RecoveryRecord): Record<string, unknown> {
+export function renderRecovery(record: Recovery): Record<string, unknown> {
   const { job } = record;
   return {
     ...choiceFields(record.choice), status: RECOVERY_STATUS[job.state],
