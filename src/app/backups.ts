@@ -29,6 +29,8 @@ export interface BackupRequest {
   readonly extra?: Record<string, unknown>;
   /** The storage-level copy whatever the resource's configured mode; absent: the configured one. */
   readonly form?: 'physical';
+  /** The job's id when a dialect must choose it (Oracle's job ids are numbers); a random one otherwise. */
+  readonly jobId?: string;
 }
 
 /** The form a backup was asked in, as the driver takes it. */
@@ -45,7 +47,7 @@ export async function requestBackup(app: AppContext, who: Principal, req: Backup
   if (req.form !== undefined && req.form !== 'physical') throw fail('INVALID_ARGUMENT', "form must be 'physical' or absent");
   const resource = await getResource(app, who, req.resourceId);
   const backupId = newId(app.random, 'bak');
-  const jobId = newId(app.random, 'job');
+  const jobId = req.jobId ?? newId(app.random, 'job');
   const now = nowIso(app.clock);
   const backup: Backup = {
     id: backupId, tenantId: who.tenantId, resourceId: resource.id, name: req.name ?? `${resource.name}-${now}`, description: req.description ?? '',
@@ -120,12 +122,12 @@ export async function allBackupRecords(app: AppContext, who: Principal, filter: 
  * job cannot be queued (another mutating job holds the resource) nothing
  * changes: both writes are one transaction.
  */
-export async function requestDelete(app: AppContext, who: Principal, backupId: string): Promise<Job> {
+export async function requestDelete(app: AppContext, who: Principal, backupId: string, opts: { jobId?: string } = {}): Promise<Job> {
   const backup = await getBackup(app, who, backupId);
   if (backup.state === 'CREATING') throw fail('CONFLICT', `backup ${backupId} is still being created`);
   const job = await app.catalog.transaction(async (tx) => {
     await tx.backups.update(who.tenantId, backupId, { state: 'DELETING' });
-    return tx.jobs.create(newJob(app, who, 'delete', { resourceId: backup.resourceId, backupId }, {}));
+    return tx.jobs.create({ ...newJob(app, who, 'delete', { resourceId: backup.resourceId, backupId }, {}), ...(opts.jobId === undefined ? {} : { id: opts.jobId }) });
   });
   app.jobsWaiting();
   return job;

@@ -17,6 +17,8 @@ export interface AppContext {
   readonly toolEnv: Readonly<Record<string, string | undefined>>;
   /** Tells the job runner that a job is waiting. */
   readonly jobsWaiting: () => void;
+  /** Where clients reach this server (e.g. `https://backup.example.com`), for absolute URLs in answers; unset: from each request's Host. */
+  readonly publicBaseUrl?: string;
   /** Other regions backups can be copied to: name → data directory holding `repos/<tenant id>`. */
   readonly regions?: Readonly<Record<string, string>>;
   /** The name of the home region (the one `dataDir` serves); default 'local'. */

@@ -8,6 +8,7 @@ import { useBoundedJsonParser } from './json-body.js';
 import { createMetrics, metricsRoutes, type ServerMetrics } from './metrics.js';
 import { nativeRoutes } from './native/routes.js';
 import { OCI_PREFIX, ociRoutes } from './dialects/oci/plugin.js';
+import { oraclePaasRoutes, PAAS_PREFIX } from './dialects/oracle-paas/plugin.js';
 import { registerOpenApi } from './openapi.js';
 
 export interface ServerOptions {
@@ -52,6 +53,7 @@ export async function buildServer(app: AppContext, opts: ServerOptions = {}): Pr
   });
   await server.register((instance) => nativeRoutes(instance, app), { prefix: '/v1' });
   await server.register((instance) => ociRoutes(instance, app), { prefix: OCI_PREFIX });
+  await server.register((instance) => oraclePaasRoutes(instance, app), { prefix: PAAS_PREFIX });
   return server;
 }
 

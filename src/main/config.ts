@@ -34,6 +34,8 @@ export interface ServerSettings {
   readonly masterKey?: string;
   /** PEM contents of tlsCertFile and tlsKeyFile: the server then listens with HTTPS only. */
   readonly tls?: { readonly cert: string; readonly key: string };
+  /** Where clients reach the server (behind a proxy or TLS terminator), for absolute URLs in answers. */
+  readonly publicBaseUrl?: string;
   /** The home region's name (default 'local'). */
   readonly region?: string;
   /** Other regions backups can be copied to, by name; dataDir made absolute. */
@@ -115,7 +117,7 @@ function secretFile(r: Reader, v: unknown, path: Path): string {
 function serverSection(r: Reader, v: unknown): ServerSettings {
   if (v === undefined || v === null) return {};
   const path = ['server'];
-  const o = object(r.src, v, path, ['host', 'port', 'dataDir', 'volumesDir', 'catalogUrl', 'masterKeyFile', 'tlsCertFile', 'tlsKeyFile', 'region', 'regions']);
+  const o = object(r.src, v, path, ['host', 'port', 'dataDir', 'volumesDir', 'catalogUrl', 'masterKeyFile', 'tlsCertFile', 'tlsKeyFile', 'region', 'regions', 'publicBaseUrl']);
   const dataDir = optionalText(r.src, o['dataDir'], [...path, 'dataDir']);
   const volumesDir = optionalText(r.src, o['volumesDir'], [...path, 'volumesDir']);
   return {
@@ -127,6 +129,7 @@ function serverSection(r: Reader, v: unknown): ServerSettings {
     ...(o['masterKeyFile'] === undefined ? {} : { masterKey: secretFile(r, o['masterKeyFile'], [...path, 'masterKeyFile']) }),
     ...tlsFiles(r, o, path),
     ...regionSettings(r, o, path),
+    ...(o['publicBaseUrl'] === undefined ? {} : { publicBaseUrl: publicBaseUrl(r, o['publicBaseUrl'], [...path, 'publicBaseUrl']) }),
   };
 }
 
@@ -147,6 +150,19 @@ function regionSettings(r: Reader, o: Plain, path: Path): Pick<ServerSettings, '
     regions[name] = { dataDir: resolve(r.baseDir, text(r.src, decl['dataDir'], [...at, 'dataDir'])) };
   }
   return { ...(region === undefined ? {} : { region }), regions };
+}
+
+/** An http(s) URL of scheme, host, optional port and optional path; kept as written (an explicit :443 stays) but for a trailing slash. */
+function publicBaseUrl(r: Reader, v: unknown, path: Path): string {
+  const given = text(r.src, v, path, /^https?:\/\/[^\s?#]+$/, 'must be an http:// or https:// URL without query or fragment, e.g. https://backup.example.com');
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw bad(r.src, path, 'is not a valid URL');
+  }
+  if (url.username !== '' || url.password !== '') throw bad(r.src, path, 'must not carry a user name or password');
+  return given.replace(/\/+$/, '');
 }
 
 /** Both TLS files or neither; the key, a secret, must be private to the server's user. */

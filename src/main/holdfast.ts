@@ -38,6 +38,7 @@ const ctx: CliContext = {
       ...(file.volumesDir === undefined ? {} : { volumesDir: file.volumesDir }),
       ...(opts.config === undefined ? {} : { configFile: opts.config }),
       ...((opts.tls ?? file.tls) === undefined ? {} : { tls: opts.tls ?? file.tls }),
+      ...(file.publicBaseUrl === undefined ? {} : { publicBaseUrl: file.publicBaseUrl }),
       ...(file.region === undefined ? {} : { region: file.region }),
       ...(file.regions === undefined ? {} : { regions: file.regions }),
       toolEnv: env,

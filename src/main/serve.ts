@@ -40,6 +40,8 @@ export interface ServeOptions {
   readonly tls?: TlsFiles;
   /** A config file (docs/configuration.md) whose tenants, credentials, resources and policies are applied at start and on reloadConfig(). */
   readonly configFile?: string;
+  /** Where clients reach the server, for absolute URLs in answers (e.g. Oracle's Location); default: each request's Host. */
+  readonly publicBaseUrl?: string;
   /** The home region's name (default 'local'). */
   readonly region?: string;
   /** Other regions backups can be copied to: name → its data directory (docs/configuration.md). */
@@ -106,6 +108,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     catalog, clock: systemClock, random: cryptoRandom, repoEnv: repoEnvironment(), dataDir,
     ...(o.volumesDir === undefined ? {} : { volumesDir: resolve(o.volumesDir) }),
     masterKey: loadMasterKey(dataDir, o.masterKey), toolEnv: o.toolEnv ?? {}, jobsWaiting: () => wake(),
+    ...(o.publicBaseUrl === undefined ? {} : { publicBaseUrl: o.publicBaseUrl }),
     regions, ...(o.region === undefined ? {} : { region: o.region }),
   };
   // The process's start instant tells this process from an earlier one that had the same pid.

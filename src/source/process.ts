@@ -5,7 +5,7 @@
  * before it reaches a message. An abort signal kills the child.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Writable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import { fail } from '../common/errors.js';
 
 /** How much of a tool's stderr is kept for the error message. */
@@ -59,15 +59,22 @@ export function startChild(opts: ChildOptions): RunningChild {
   });
   const tail = collectTail(child);
   const stderrTail = (): string => scrub(tail(), opts.secrets).trim();
+  // Node discards a child's stdout not yet read when the child exits (child_process flushStdio): a fast dump
+  // that ends before the engine starts reading would be stored empty. A pipe attached now keeps it, with backpressure.
+  const stdout = child.stdout!.pipe(new PassThrough());
   const kill = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    // No one reads any more: let the rest flow away (through the pipe, or past it once a reader destroyed it),
+    // so the child's stdio closes and `done` settles.
+    stdout.resume();
+    child.stdout?.resume();
   };
   const onAbort = (): void => kill();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) kill();
   const done = waitForExit(child, opts, stderrTail).finally(() => opts.signal?.removeEventListener('abort', onAbort));
   done.catch(() => {}); // observed by the caller through finish(); never an unhandled rejection
-  return { stdout: child.stdout as AsyncIterable<Uint8Array>, stdin: child.stdin, done, stderrTail, kill };
+  return { stdout, stdin: child.stdin, done, stderrTail, kill };
 }
 
 function collectTail(child: ChildProcess): () => string {
