@@ -119,10 +119,28 @@ export async function deleteCredential(app: AppContext, who: Principal, tenantId
   await app.catalog.credentials.delete(cred.id);
 }
 
+/** How long a password that matched is taken as matching without scrypt again (clients poll job URLs every few seconds). */
+const VERIFIED_TTL_MS = 5 * 60 * 1000;
+const VERIFIED_MAX = 10_000;
+/** Per server: SHA-256(credential, its hash, password) → until when it stays verified. Only digests are kept. */
+const verified = new WeakMap<AppContext, Map<string, number>>();
+
+async function passwordVerified(app: AppContext, cred: Credential & { secretHash: string }, password: string): Promise<boolean> {
+  let seen = verified.get(app);
+  if (seen === undefined) verified.set(app, (seen = new Map()));
+  const key = createHash('sha256').update(`${cred.id}\0${cred.secretHash}\0${password}`).digest('hex');
+  const nowMs = Number(app.clock.nowNs() / 1_000_000n);
+  if ((seen.get(key) ?? 0) > nowMs) return true;
+  if (!(await passwordMatches(password, cred.secretHash))) return false;
+  if (seen.size >= VERIFIED_MAX) seen.clear();
+  seen.set(key, nowMs + VERIFIED_TTL_MS);
+  return true;
+}
+
 /** HTTP Basic for the dialects that use it: the user's password credential in the given tenant, else UNAUTHENTICATED. */
 export async function authenticatePassword(app: AppContext, tenantId: string, user: string, password: string): Promise<Principal> {
   const cred = await app.catalog.credentials.findByLookupId(`password:${tenantId}:${user}`);
-  if (cred === undefined || cred.kind !== 'password' || cred.secretHash === null || !passwordMatches(password, cred.secretHash)) {
+  if (cred === undefined || cred.kind !== 'password' || cred.secretHash === null || !(await passwordVerified(app, { ...cred, secretHash: cred.secretHash }, password))) {
     throw fail('UNAUTHENTICATED', 'the user name or password is not valid');
   }
   return { tenantId: cred.tenantId, role: cred.role, credentialId: cred.id };

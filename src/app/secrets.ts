@@ -4,7 +4,7 @@
  * 32 random bytes, so a fast hash is enough), user passwords with scrypt.
  * Nothing here ever returns or logs a secret it was not asked to produce.
  */
-import { createCipheriv, createDecipheriv, createHash, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { fail } from '../common/errors.js';
 import type { Random } from '../common/clock.js';
 
@@ -72,11 +72,16 @@ export function hashPassword(password: string, random: Random): string {
   return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
-export function passwordMatches(password: string, stored: string): boolean {
+function scryptAsync(password: string, salt: Buffer, length: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => scrypt(password, salt, length, options, (err, key) => (err === null ? resolve(key) : reject(err))));
+}
+
+/** Checks a password against its stored scrypt hash off the event loop (Basic auth runs it on every request). */
+export async function passwordMatches(password: string, stored: string): Promise<boolean> {
   const [kind, n, r, p, salt, hash] = stored.split('$');
   if (kind !== 'scrypt' || salt === undefined || hash === undefined) return false;
   const expected = Buffer.from(hash, 'base64');
-  const actual = scryptSync(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  const actual = await scryptAsync(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
   return timingSafeEqual(actual, expected);
 }
 
