@@ -45,6 +45,8 @@ export interface PaasServer {
   domain(name: string, aliases: string[], users: Record<string, string>): Promise<Domain>;
   /** A scratch database with a table (on `server`, default the local one), registered as a postgres resource with `serviceName` as its dbaasServiceName. */
   instance(domain: Domain, serviceName: string, server?: string): Promise<{ resourceId: string; database: string }>;
+  /** Registers an existing database as a `driver` resource of the domain with `serviceName` as its dbaasServiceName. */
+  resource(domain: Domain, serviceName: string, driver: string, config: unknown): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +72,13 @@ export async function startPaasServer(opts: { publicBaseUrl?: string } = {}): Pr
     const text = await res.text();
     return { status: res.status, json: text === '' ? undefined : JSON.parse(text) };
   };
+  const resource: PaasServer['resource'] = async (domain, serviceName, driver, config) => {
+    const created = await call('POST', '/v1/resources', {
+      name: `${driver}-${serviceName}`, driver, config, aliases: { dbaasServiceName: serviceName },
+    }, domain.token);
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    return created.json.id;
+  };
   return {
     url: server.url, dataDir, call,
     async domain(name, aliases, users) {
@@ -88,18 +97,34 @@ export async function startPaasServer(opts: { publicBaseUrl?: string } = {}): Pr
       await psql('postgres', `CREATE DATABASE ${database}`, server);
       databases.push({ server, database });
       await psql(database, "CREATE TABLE orders (id serial PRIMARY KEY, note text); INSERT INTO orders (note) SELECT 'order ' || i FROM generate_series(1, 500) i;", server);
-      const created = await call('POST', '/v1/resources', {
-        name: `pg-${serviceName}`, driver: 'postgres', config: { url: `${server}/${database}` }, aliases: { dbaasServiceName: serviceName },
-      }, domain.token);
-      assert.equal(created.status, 201, JSON.stringify(created.json));
-      return { resourceId: created.json.id, database };
+      return { resourceId: await resource(domain, serviceName, 'postgres', { url: `${server}/${database}` }), database };
     },
+    resource,
     async stop() {
       await server.stop();
       for (const { server: at, database } of databases) await psql('postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, at).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface BasicAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: string;
+}
+
+/** A request with HTTP Basic `user:password` and `X-ID-TENANT-NAME: domain` (plain fetch, for tests that need no curl). */
+export async function basicFetch(method: string, url: string, userPassword: string, domain: string, body?: unknown): Promise<BasicAnswer> {
+  const res = await fetch(url, {
+    method,
+    headers: {
+      authorization: `Basic ${Buffer.from(userPassword).toString('base64')}`, 'x-id-tenant-name': domain,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, headers: res.headers, body: await res.text() };
 }
 
 /** Parses `curl --include` output: the last header block (after any 1xx) and the body. */
