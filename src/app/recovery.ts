@@ -2,9 +2,8 @@
  * Recovery of a database instance from one of its own backups (Oracle's
  * "restore and recover"): the caller names the backup by choice (the latest,
  * a dialect tag kept in `extra.dbTag`, or a point in time) and a restore job
- * writes it back into the instance itself, through the driver's default
- * target (for PostgreSQL the same database, cleaned first; for MariaDB the
- * same database). A point in time picks the newest backup imaged at or before
+ * writes it back into the instance itself, whose database is dropped and
+ * made again first, so it ends equal to the backup. A point in time picks the newest backup imaged at or before
  * it; no log is replayed past that backup (docs/decisions.md). Only AVAILABLE
  * backups in the configured (logical) form count: a physical-form copy
  * restores into a data directory, not into the running instance.
@@ -80,10 +79,13 @@ function noneFor(choice: RecoveryChoice): string {
 /**
  * Queues the recovery of a resource from the backup the choice names;
  * NOT_FOUND when none matches, CONFLICT when a mutating job holds the
- * resource. The job's target is the driver's default (`{}`), checked here, so
+ * resource. The job's target is the instance itself, emptied first
+ * (`{recreate: true}`: objects made after the backup go too), checked here;
  * no copy of the resource's connection secrets lands in the job. keepForever
  * is set in the same transaction as the job: a refused job changes nothing.
  */
+const RECOVERY_TARGET = Object.freeze({ recreate: true });
+
 export async function requestRecovery(
   app: AppContext, who: Principal, resourceId: string, choice: RecoveryChoice, opts: RecoveryOptions = {},
 ): Promise<{ job: Job; backup: Backup }> {
@@ -92,12 +94,12 @@ export async function requestRecovery(
   const chosen = pick(await recoverable(app, who, resource.id), wanted);
   if (chosen === undefined) throw fail('NOT_FOUND', `resource ${resource.id} has ${noneFor(wanted)} to recover from`);
   try {
-    driverFor(resource.driver).parseTarget({}, resource.config, backupForm(chosen));
+    driverFor(resource.driver).parseTarget(RECOVERY_TARGET, resource.config, backupForm(chosen));
   } catch (err) {
     throw withContext(err, `resource ${resource.id} cannot be recovered in place`);
   }
   const keep = opts.keepForever === true && !chosen.keepForever;
-  const params = { target: {}, recovery: wanted };
+  const params = { target: RECOVERY_TARGET, recovery: wanted };
   const job = await app.catalog.transaction(async (tx) => {
     if (keep) await tx.backups.update(who.tenantId, chosen.id, { keepForever: true });
     const queued = newJob(app, who, 'restore', { resourceId: resource.id, backupId: chosen.id }, params);

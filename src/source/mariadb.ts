@@ -8,7 +8,7 @@
  */
 import { fail } from '../common/errors.js';
 import type { BackupSession, DriverContext, FormOptions, RestoreSource, SourceDriver } from './driver.js';
-import { absolutePath, objectOf, optionalPort, optionalSecret, requiredString, type Fields } from './fields.js';
+import { absolutePath, objectOf, optionalBoolean, optionalPort, optionalSecret, requiredString, type Fields } from './fields.js';
 import { openServerCopy, peekServerCopy, restoreServerCopy } from './mariadb-physical.js';
 import { safeName } from './postgres-conn.js';
 import { run, runWithInput, startChild, type ChildOptions } from './process.js';
@@ -25,6 +25,8 @@ export interface MariadbConfig {
 /** A logical restore: the dump goes into this database. */
 export interface MariadbTarget {
   readonly database: string;
+  /** Drop the database and make it again before loading, so objects made after the backup go too (a recovery). */
+  readonly recreate: boolean;
 }
 
 /** A mariadb-backup copy restores into a fresh data directory. */
@@ -54,7 +56,7 @@ function parseTarget(raw: unknown, config: MariadbConfig, options?: FormOptions)
   const o = objectOf(raw ?? {}, 'mariadb restore target');
   // A physical-form backup may be a dump after all (no mariadb-backup then): it takes either target.
   if (options?.form === 'physical' && o['dataDir'] !== undefined) return Object.freeze({ dataDir: absolutePath(o, 'dataDir') });
-  return Object.freeze({ database: o['database'] === undefined ? config.database : databaseName(o, 'database') });
+  return Object.freeze({ database: o['database'] === undefined ? config.database : databaseName(o, 'database'), recreate: optionalBoolean(o, 'recreate') ?? false });
 }
 
 /** Options shared by every child: where to connect, and the password in the environment only. */
@@ -93,7 +95,8 @@ async function restoreDump(config: MariadbConfig, target: MariadbTarget, source:
     throw fail('INVALID_ARGUMENT', 'this backup is a mariadb-backup copy of the whole server: restore it into a dataDir, not a database');
   }
   const opts = toolOptions(config, ctx, 'mariadb', `restore into database ${target.database}`);
-  await run({ ...opts, args: [...opts.args, '-e', `CREATE DATABASE IF NOT EXISTS \`${target.database}\``] }).catch(async (err: unknown) => {
+  const drop = target.recreate ? `DROP DATABASE IF EXISTS \`${target.database}\`; ` : '';
+  await run({ ...opts, args: [...opts.args, '-e', `${drop}CREATE DATABASE IF NOT EXISTS \`${target.database}\``] }).catch(async (err: unknown) => {
     await dump.cancel();
     throw err;
   });

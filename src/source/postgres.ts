@@ -22,11 +22,17 @@ export interface PostgresConfig {
   readonly mode: PgMode;
 }
 
-/** Logical restore: into `conn` (default: the source database), dropping existing objects first when `clean`. */
+/**
+ * Logical restore: into `conn` (default: the source database), dropping the
+ * dump's objects first when `clean`; with `recreate` the whole database is
+ * dropped and made again first, so objects made after the backup go too (a
+ * recovery to that backup).
+ */
 export interface PgLogicalTarget {
   readonly kind: 'logical';
   readonly conn: PgConn;
   readonly clean: boolean;
+  readonly recreate: boolean;
 }
 
 export type PostgresTarget = PgLogicalTarget | ({ readonly kind: 'physical' } & PgPhysicalTarget);
@@ -50,11 +56,12 @@ function parseTarget(raw: unknown, config: PostgresConfig, options?: FormOptions
   const o = objectOf(raw ?? {}, 'postgres restore target');
   if (isPhysical(config, options)) return Object.freeze({ kind: 'physical', ...parsePhysicalTarget(o) });
   const clean = optionalBoolean(o, 'clean') ?? true;
+  const recreate = optionalBoolean(o, 'recreate') ?? false;
   // The restore job parses the target it stored, already parsed: its `conn` holds the url and password.
   const given = o['conn'] === undefined ? o : objectOf(o['conn'], 'conn');
-  if (given['url'] === undefined) return Object.freeze({ kind: 'logical', conn: config.conn, clean });
+  if (given['url'] === undefined) return Object.freeze({ kind: 'logical', conn: config.conn, clean, recreate });
   const conn = parseConn(given, 'url', 'password');
-  return Object.freeze({ kind: 'logical', conn: withSourcePassword(conn, config.conn), clean });
+  return Object.freeze({ kind: 'logical', conn: withSourcePassword(conn, config.conn), clean, recreate });
 }
 
 /** A target on the same server as the source, as the same user, may reuse the source's password. */
@@ -80,10 +87,11 @@ function openLogicalBackup(conn: PgConn, ctx: DriverContext): Promise<BackupSess
  * Creates the target database when it does not exist, connected to the server's `postgres`
  * database; the name travels as a psql variable, quoted by format('%I'), never spliced into SQL.
  */
-function ensureDatabase(conn: PgConn, ctx: DriverContext): Promise<void> {
+function ensureDatabase(conn: PgConn, ctx: DriverContext, recreate = false): Promise<void> {
   const maintenance = new URL(conn.url);
   maintenance.pathname = '/postgres';
-  const script = "SELECT format('CREATE DATABASE %I', :'db') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db')\\gexec\n";
+  const drop = recreate ? "SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db')\\gexec\n" : '';
+  const script = `${drop}SELECT format('CREATE DATABASE %I', :'db') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db')\\gexec\n`;
   return runWithInput(
     {
       command: 'psql',
@@ -101,7 +109,9 @@ function ensureDatabase(conn: PgConn, ctx: DriverContext): Promise<void> {
 async function restoreLogical(target: PgLogicalTarget, source: RestoreSource, ctx: DriverContext): Promise<void> {
   const clean = target.clean ? ['--clean', '--if-exists'] : [];
   // A user may be refused the `postgres` database yet own the target: then pg_restore itself says whether the target exists.
-  await ensureDatabase(target.conn, ctx).catch(() => undefined);
+  // A recreate must not go on into a database it could not empty.
+  if (target.recreate) await ensureDatabase(target.conn, ctx, true);
+  else await ensureDatabase(target.conn, ctx).catch(() => undefined);
   await runWithInput(
     {
       command: 'pg_restore',

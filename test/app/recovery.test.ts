@@ -27,7 +27,7 @@ interface Engine {
   dump(db: string): Promise<string>;
   createDb(db: string): Promise<unknown>;
   dropDb(db: string): Promise<unknown>;
-  /** Builds the schema; then `changes[0]`, `changes[1]` change data and existing objects (recovery does not drop objects created later). */
+  /** Builds the schema; then `changes[0]`, `changes[1]` change data and objects, and make new ones (which recovery must drop). */
   readonly schema: string;
   readonly changes: readonly [string, string];
 }
@@ -50,7 +50,7 @@ const ENGINES: readonly Engine[] = [
       CREATE INDEX orders_customer ON orders (customer);
       CREATE VIEW big_spenders AS SELECT customer, sum(total) AS spent FROM orders GROUP BY customer HAVING sum(total) > 1000;`,
     changes: [
-      "UPDATE customers SET balance = 0 WHERE id < 500; DELETE FROM orders WHERE id % 3 = 0; INSERT INTO customers (name) VALUES ('late one'); ALTER TABLE customers ADD COLUMN email text;",
+      "UPDATE customers SET balance = 0 WHERE id < 500; DELETE FROM orders WHERE id % 3 = 0; INSERT INTO customers (name) VALUES ('late one'); ALTER TABLE customers ADD COLUMN email text; CREATE TABLE audit_after (id int); INSERT INTO audit_after VALUES (1);",
       "DROP VIEW big_spenders; DELETE FROM orders WHERE customer < 1000; UPDATE customers SET email = 'x@example.org';",
     ],
   },
@@ -69,7 +69,7 @@ const ENGINES: readonly Engine[] = [
       CREATE VIEW big_spenders AS SELECT customer, SUM(total) AS spent FROM orders GROUP BY customer HAVING SUM(total) > 1000;
       CREATE PROCEDURE count_orders() SELECT COUNT(*) FROM orders;`,
     changes: [
-      "UPDATE customers SET balance = 0 WHERE id < 500; DELETE FROM orders WHERE id % 3 = 0; INSERT INTO customers (name) VALUES ('late one'); ALTER TABLE customers ADD COLUMN email VARCHAR(64);",
+      "UPDATE customers SET balance = 0 WHERE id < 500; DELETE FROM orders WHERE id % 3 = 0; INSERT INTO customers (name) VALUES ('late one'); ALTER TABLE customers ADD COLUMN email VARCHAR(64); CREATE TABLE audit_after (id INT); INSERT INTO audit_after VALUES (1);",
       "DROP VIEW big_spenders; DELETE FROM orders WHERE customer < 1000; UPDATE customers SET email = 'x@example.org';",
     ],
   },
@@ -94,7 +94,7 @@ for (const engine of ENGINES) {
 
     const recover = async (choice: RecoveryChoice, opts?: { keepForever?: boolean }): Promise<{ backupId: string }> => {
       const { job, backup } = await requestRecovery(s.app, s.who, resourceId, choice, opts);
-      assert.deepEqual(job.params, { target: {}, recovery: choice });
+      assert.deepEqual(job.params, { target: { recreate: true }, recovery: choice });
       const done = await s.waitForJob(job.id);
       assert.equal(done.state, 'SUCCEEDED', JSON.stringify(done.error));
       return { backupId: backup.id };

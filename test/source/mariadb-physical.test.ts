@@ -110,7 +110,7 @@ describe('mariadb physical form on the local server', { skip }, () => {
   it('refuses to pipe a mariadb-backup stream into a database, before creating it', async () => {
     const config = mariadbDriver.parseConfig({ host: '127.0.0.1', user: 'root', database: never });
     const collected = { kind: 'stream' as const, filename: 'x.xbstream', bytes: Buffer.concat([Buffer.from('XBSTCK01'), Buffer.alloc(300_000)]) };
-    await assert.rejects(mariadbDriver.restore(config, { database: never }, fakeSource(collected), { scratchDir: scratch, env: process.env }), invalid(/dataDir/));
+    await assert.rejects(mariadbDriver.restore(config, { database: never, recreate: false }, fakeSource(collected), { scratchDir: scratch, env: process.env }), invalid(/dataDir/));
     assert.equal((await sql(`SHOW DATABASES LIKE '${never}'`)).trim(), '');
   });
 });
