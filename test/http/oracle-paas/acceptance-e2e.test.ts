@@ -39,7 +39,7 @@ interface Engine {
   createDb(db: string): Promise<unknown>;
   dropDb(db: string): Promise<unknown>;
   readonly schema: string;
-  /** Data and existing objects change; no new tables (an in-place restore leaves objects its dump does not name). */
+  /** Data and objects change, and a new table appears (a recovery must drop it). */
   readonly changes: readonly [string, string];
 }
 
@@ -60,7 +60,7 @@ const ENGINES: readonly Engine[] = [
       INSERT INTO orders (customer, total, note) SELECT 1 + i % 2000, i * 0.25, md5(i::text) FROM generate_series(1, 5000) i;
       CREATE VIEW big_spenders AS SELECT customer, sum(total) AS spent FROM orders GROUP BY customer HAVING sum(total) > 1000;`,
     changes: [
-      "UPDATE customers SET balance = 0 WHERE id < 300; DELETE FROM orders WHERE id % 3 = 0; INSERT INTO customers (name) VALUES ('late one'); ALTER TABLE customers ADD COLUMN email text;",
+      "UPDATE customers SET balance = 0 WHERE id < 300; DELETE FROM orders WHERE id % 3 = 0; INSERT INTO customers (name) VALUES ('late one'); ALTER TABLE customers ADD COLUMN email text; CREATE TABLE audit_after (id int); INSERT INTO audit_after VALUES (1);",
       "DROP VIEW big_spenders; DELETE FROM orders WHERE customer < 700; UPDATE customers SET email = 'x@example.org';",
     ],
   },
@@ -79,7 +79,7 @@ const ENGINES: readonly Engine[] = [
       CREATE VIEW big_spenders AS SELECT customer, SUM(total) AS spent FROM orders GROUP BY customer HAVING SUM(total) > 1000;
       CREATE PROCEDURE count_orders() SELECT COUNT(*) FROM orders;`,
     changes: [
-      "UPDATE customers SET balance = 0 WHERE id < 300; DELETE FROM orders WHERE id % 3 = 0; INSERT INTO customers (name) VALUES ('late one'); ALTER TABLE customers ADD COLUMN email VARCHAR(64);",
+      "UPDATE customers SET balance = 0 WHERE id < 300; DELETE FROM orders WHERE id % 3 = 0; INSERT INTO customers (name) VALUES ('late one'); ALTER TABLE customers ADD COLUMN email VARCHAR(64); CREATE TABLE audit_after (id INT); INSERT INTO audit_after VALUES (1);",
       "DROP VIEW big_spenders; DELETE FROM orders WHERE customer < 700; UPDATE customers SET email = 'x@example.org';",
     ],
   },
