@@ -53,12 +53,13 @@ describe('mariadb physical form, without a database', () => {
 
   it('parses targets as before without the form, a dataDir with it, and each parsed target to itself', () => {
     const config = mariadbDriver.parseConfig({ host: 'h', user: 'u', database: 'shop' });
-    assert.deepEqual(mariadbDriver.parseTarget({ dataDir: '/srv/x' }, config), { database: 'shop' });
+    assert.deepEqual(mariadbDriver.parseTarget({ dataDir: '/srv/x' }, config), { database: 'shop', recreate: false });
     assert.deepEqual(mariadbDriver.parseTarget({ dataDir: '/srv/x' }, config, { form: 'physical' }), { dataDir: '/srv/x' });
-    assert.deepEqual(mariadbDriver.parseTarget({}, config, { form: 'physical' }), { database: 'shop' });
+    assert.deepEqual(mariadbDriver.parseTarget({}, config, { form: 'physical' }), { database: 'shop', recreate: false });
+    assert.deepEqual(mariadbDriver.parseTarget({ recreate: true }, config), { database: 'shop', recreate: true });
     assert.throws(() => mariadbDriver.parseTarget({ dataDir: 'rel' }, config, { form: 'physical' }), invalid(/dataDir/));
     const pg = postgresDriver.parseConfig({ url: 'postgres://app:pw@127.0.0.1:5432/shop' });
-    for (const raw of [{}, { url: 'postgres://app@127.0.0.1:5432/copy', clean: false }, { url: 'postgres://other:pw2@db.example:5433/x' }]) {
+    for (const raw of [{}, { recreate: true }, { url: 'postgres://app@127.0.0.1:5432/copy', clean: false }, { url: 'postgres://other:pw2@db.example:5433/x' }]) {
       const once = postgresDriver.parseTarget(raw, pg);
       assert.deepEqual(postgresDriver.parseTarget(once, pg), once, JSON.stringify(raw));
     }

@@ -53,7 +53,7 @@ describe('mariadb driver', () => {
       );
     }
     const config = mariadbDriver.parseConfig({ host: 'h', user: 'u', database: 'shop' });
-    assert.deepEqual(mariadbDriver.parseTarget({}, config), { database: 'shop' });
+    assert.deepEqual(mariadbDriver.parseTarget({}, config), { database: 'shop', recreate: false });
     assert.throws(() => mariadbDriver.parseTarget({ database: 'a b' }, config), (e: unknown) => isHoldfastError(e, 'INVALID_ARGUMENT'));
   });
 });
