@@ -27,6 +27,8 @@ const BY_CATALOG_CODE: Partial<Record<ErrorCode, readonly [number, string]>> = {
   IDEMPOTENCY_MISMATCH: [409, 'InvalidatedRetryToken'],
   PRECONDITION_FAILED: [412, 'NoEtagMatch'],
   BACKEND_IO: [503, 'ServiceUnavailable'],
+  NO_SPACE: [503, 'ServiceUnavailable'],
+  CANCELED: [409, 'Conflict'],
 };
 
 /** OCI's code for a 4xx that Fastify itself raised (body too large, no route), by status; a status OCI never answers is a 400. */
@@ -52,7 +54,8 @@ export function ociErrorAnswer(err: unknown): OciErrorAnswer {
   if (isHoldfastError(err)) {
     const [status, code] = BY_CATALOG_CODE[err.code] ?? [500, 'InternalServerError'];
     const ociCode = typeof err.data['ociCode'] === 'string' ? err.data['ociCode'] : code;
-    return { status, body: { code: ociCode, message: status >= 500 ? 'Internal error.' : err.message } };
+    // Our own messages name no secret (errors.ts); only INTERNAL ones may carry something unexpected.
+    return { status, body: { code: ociCode, message: err.code === 'INTERNAL' ? 'Internal error.' : err.message } };
   }
   const fe = err as Partial<FastifyError>;
   if (fe.validation !== undefined) return { status: 400, body: { code: 'InvalidParameter', message: fe.message ?? 'invalid request' } };
