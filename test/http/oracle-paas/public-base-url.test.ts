@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { isHoldfastError } from '../../../src/common/errors.js';
 import { parseConfig } from '../../../src/main/config.js';
 import { serviceSkip } from '../../source/helpers.js';
-import { curl, follow, startPaasServer, type PaasServer } from './paas-fixture.js';
+import { curl, curlGet, follow, startPaasServer, type PaasServer } from './paas-fixture.js';
 
 const skip = await serviceSkip('PostgreSQL', 5432);
 
@@ -65,6 +65,12 @@ describe('Location and Service-URI', { skip }, () => {
     assert.equal(own.status, 202, own.body);
     assert.ok(own.headers['location']![0]!.startsWith(`${direct.url}/paas/service/dbcs/api/v1.1/instances/usexample/status/backup/job/`));
     await finish(direct, own.headers['location']![0]!, direct.url, direct.url);
+    const service = await curlGet(own.headers['service-uri']![0]!, 'serviceadmin:Pa55_word', 'usexample');
+    assert.equal(service.status, 200, service.body);
+    const view = JSON.parse(service.body);
+    assert.equal(view.service_name, 'db12c');
+    assert.equal(view.identity_domain, 'usexample');
+    assert.equal(view.service_uri, own.headers['service-uri']![0]);
     const named = await curl(START(direct.url, '-H "Host: dbaas.oraclecloud.com:443"'));
     assert.equal(named.status, 202, named.body);
     assert.match(named.headers['location']![0]!, /^http:\/\/dbaas\.oraclecloud\.com:443\/paas\/service\/dbcs\/api\/v1\.1\/instances\/usexample\/status\/backup\/job\/[0-9]+$/);

@@ -13,6 +13,7 @@ import { fail } from '../../../common/errors.js';
 import { jsonDepth, MAX_JSON_DEPTH } from '../../json-body.js';
 import { authenticatePaas } from './auth.js';
 import { dbcsBackupRoutes } from './dbcs-backups.js';
+import { dbcsInstanceRoutes } from './dbcs-instance.js';
 import { dbcsRecoveryRoutes } from './dbcs-recovery.js';
 import { paasErrorHandler } from './errors.js';
 import { PAAS_PREFIX } from './replies.js';
@@ -48,6 +49,7 @@ async function authenticatedRoutes(server: FastifyInstance, app: AppContext): Pr
   });
   await snapshotRoutes(server, app);
   await dbcsBackupRoutes(server, app);
+  await dbcsInstanceRoutes(server, app);
   await dbcsRecoveryRoutes(server, app);
 }
 
