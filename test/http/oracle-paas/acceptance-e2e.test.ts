@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { clusterBase, initCluster, plainDumpAt, psqlAt, startCluster, stopCluster, type Cluster } from '../pg-cluster.js';
 import { restic } from '../e2e-helpers.js';
-import { freePort, serviceSkip, sh, uniqueName } from '../../source/helpers.js';
+import { freePort, serviceSkip, uniqueName } from '../../source/helpers.js';
+import { MARIADB_SAMPLE, POSTGRES_SAMPLE } from '../../source/sample-databases.js';
 import { basicFetch, startPaasServer, type Domain, type PaasServer } from './paas-fixture.js';
 
 const pgSkip = await serviceSkip('PostgreSQL', 5432);
@@ -29,61 +30,7 @@ const DOMAIN = 'usexample';
 const USER = 'dbcsadmin:Pa55_word';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-interface Engine {
-  readonly name: string;
-  readonly driver: string;
-  readonly skip: string | undefined;
-  config(db: string): unknown;
-  sql(db: string, statements: string): Promise<unknown>;
-  dump(db: string): Promise<string>;
-  createDb(db: string): Promise<unknown>;
-  dropDb(db: string): Promise<unknown>;
-  readonly schema: string;
-  /** Data and objects change, and a new table appears (a recovery must drop it). */
-  readonly changes: readonly [string, string];
-}
-
-const maria = ['--protocol=TCP', '-h', '127.0.0.1', '-P', '3306', '-u', 'root'];
-
-const ENGINES: readonly Engine[] = [
-  {
-    name: 'PostgreSQL', driver: 'postgres', skip: pgSkip,
-    config: (db) => ({ url: `postgres://postgres@127.0.0.1:5432/${db}` }),
-    sql: (db, s) => psqlAt(5432, db, s),
-    dump: (db) => plainDumpAt(5432, db),
-    createDb: (db) => psqlAt(5432, 'postgres', `CREATE DATABASE ${db}`),
-    dropDb: (db) => psqlAt(5432, 'postgres', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`),
-    schema: `
-      CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL, balance numeric(12,2), joined date);
-      INSERT INTO customers (name, balance, joined) SELECT 'customer ' || i, i * 1.5, date '2020-01-01' + i FROM generate_series(1, 2000) i;
-      CREATE TABLE orders (id bigserial PRIMARY KEY, customer int REFERENCES customers (id), total numeric(12,2), note text);
-      INSERT INTO orders (customer, total, note) SELECT 1 + i % 2000, i * 0.25, md5(i::text) FROM generate_series(1, 5000) i;
-      CREATE VIEW big_spenders AS SELECT customer, sum(total) AS spent FROM orders GROUP BY customer HAVING sum(total) > 1000;`,
-    changes: [
-      "UPDATE customers SET balance = 0 WHERE id < 300; DELETE FROM orders WHERE id % 3 = 0; INSERT INTO customers (name) VALUES ('late one'); ALTER TABLE customers ADD COLUMN email text; CREATE TABLE audit_after (id int); INSERT INTO audit_after VALUES (1);",
-      "DROP VIEW big_spenders; DELETE FROM orders WHERE customer < 700; UPDATE customers SET email = 'x@example.org';",
-    ],
-  },
-  {
-    name: 'MariaDB', driver: 'mariadb', skip: mariaSkip,
-    config: (db) => ({ host: '127.0.0.1', port: 3306, user: 'root', password: '', database: db }),
-    sql: (db, s) => sh('mariadb', [...maria, db, '-e', s]),
-    dump: (db) => sh('mariadb-dump', [...maria, '--skip-dump-date', '--single-transaction', '--routines', '--triggers', '--events', db]),
-    createDb: (db) => sh('mariadb', [...maria, '-e', `CREATE DATABASE ${db}`]),
-    dropDb: (db) => sh('mariadb', [...maria, '-e', `DROP DATABASE IF EXISTS ${db}`]),
-    schema: `
-      CREATE TABLE customers (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(64) NOT NULL, balance DECIMAL(12,2), joined DATE) ENGINE=InnoDB;
-      INSERT INTO customers (name, balance, joined) SELECT CONCAT('customer ', seq), seq * 1.5, DATE('2020-01-01') + INTERVAL seq DAY FROM seq_1_to_2000;
-      CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, customer INT, total DECIMAL(12,2), note TEXT, FOREIGN KEY (customer) REFERENCES customers (id)) ENGINE=InnoDB;
-      INSERT INTO orders (customer, total, note) SELECT 1 + seq % 2000, seq * 0.25, MD5(seq) FROM seq_1_to_5000;
-      CREATE VIEW big_spenders AS SELECT customer, SUM(total) AS spent FROM orders GROUP BY customer HAVING SUM(total) > 1000;
-      CREATE PROCEDURE count_orders() SELECT COUNT(*) FROM orders;`,
-    changes: [
-      "UPDATE customers SET balance = 0 WHERE id < 300; DELETE FROM orders WHERE id % 3 = 0; INSERT INTO customers (name) VALUES ('late one'); ALTER TABLE customers ADD COLUMN email VARCHAR(64); CREATE TABLE audit_after (id INT); INSERT INTO audit_after VALUES (1);",
-      "DROP VIEW big_spenders; DELETE FROM orders WHERE customer < 700; UPDATE customers SET email = 'x@example.org';",
-    ],
-  },
-];
+const ENGINES = [{ ...POSTGRES_SAMPLE, skip: pgSkip }, { ...MARIADB_SAMPLE, skip: mariaSkip }];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const pad = (n: number): string => String(n).padStart(2, '0');
