@@ -40,3 +40,33 @@ export function useBoundedJsonParser(server: FastifyInstance): void {
     return parse(req, body, done);
   });
 }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body as received, kept by keepRawBodies for dialects that authenticate over it. */
+    rawBody?: Buffer;
+  }
+}
+
+/**
+ * Keeps every body of this (encapsulated) instance raw and unparsed, for
+ * dialects whose authentication must run before parsing (OCI signs the body's
+ * hash; a refused request must never reach a JSON parser's errors).
+ */
+export function keepRawBodies(server: FastifyInstance): void {
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser('*', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done: Done) => {
+    request.rawBody = body;
+    done(null, undefined);
+  });
+}
+
+/** JSON text behind the same depth bound as the parser above; INVALID_ARGUMENT with `data` (a dialect's own code) otherwise. */
+export function parseBoundedJson(text: string, data: Record<string, unknown> = {}): unknown {
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw fail('INVALID_ARGUMENT', `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`, { data });
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw fail('INVALID_ARGUMENT', 'The request body is not valid JSON.', { data });
+  }
+}

@@ -13,12 +13,6 @@ import { apiKeyFor } from '../../../app/credentials.js';
 import { fail } from '../../../common/errors.js';
 import { parseAuthorization, verifySignature } from './signature.js';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    rawBody?: Buffer;
-  }
-}
-
 const UNKNOWN_KEY = 'The required information to complete authentication was not provided or was incorrect: unknown key.';
 
 export async function authenticateOci(app: AppContext, request: FastifyRequest): Promise<Principal> {

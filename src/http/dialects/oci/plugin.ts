@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../app/context.js';
 import { fail } from '../../../common/errors.js';
-import { jsonDepth, MAX_JSON_DEPTH } from '../../json-body.js';
+import { keepRawBodies, parseBoundedJson } from '../../json-body.js';
 import { authenticateOci } from './auth.js';
 import { ociErrorHandler, ociRequestId } from './errors.js';
 import { policyRoutes } from './policies.js';
@@ -22,21 +22,11 @@ function parseBody(request: FastifyRequest): unknown {
   if (raw === undefined || raw.length === 0) return undefined;
   const type = request.headers['content-type'] ?? '';
   if (!/^application\/json\b/i.test(type)) throw fail('INVALID_ARGUMENT', 'The request body must be JSON (content-type: application/json).', { data: { ociCode: 'CannotParseRequest' } });
-  const text = raw.toString('utf8');
-  if (jsonDepth(text) > MAX_JSON_DEPTH) throw fail('INVALID_ARGUMENT', `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`, { data: { ociCode: 'CannotParseRequest' } });
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw fail('INVALID_ARGUMENT', 'The request body is not valid JSON.', { data: { ociCode: 'CannotParseRequest' } });
-  }
+  return parseBoundedJson(raw.toString('utf8'), { ociCode: 'CannotParseRequest' });
 }
 
 export async function ociRoutes(server: FastifyInstance, app: AppContext): Promise<void> {
-  server.removeAllContentTypeParsers();
-  server.addContentTypeParser('*', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
-    request.rawBody = body;
-    done(null, undefined);
-  });
+  keepRawBodies(server);
   server.setErrorHandler(ociErrorHandler);
   server.setNotFoundHandler((_req, reply) => { void reply.status(404).send({ code: 'NotFound', message: 'No such operation.' }); });
   server.addHook('onRequest', async (request, reply) => {

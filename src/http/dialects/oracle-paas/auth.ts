@@ -19,7 +19,6 @@ export interface PaasCaller {
 declare module 'fastify' {
   interface FastifyRequest {
     paasCaller?: PaasCaller;
-    rawBody?: Buffer;
   }
 }
 

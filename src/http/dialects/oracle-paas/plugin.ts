@@ -9,8 +9,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../app/context.js';
-import { fail } from '../../../common/errors.js';
-import { jsonDepth, MAX_JSON_DEPTH } from '../../json-body.js';
+import { keepRawBodies, parseBoundedJson } from '../../json-body.js';
 import { authenticatePaas } from './auth.js';
 import { dbcsBackupRoutes } from './dbcs-backups.js';
 import { dbcsInstanceRoutes } from './dbcs-instance.js';
@@ -34,12 +33,7 @@ const FIXED_HEADERS = { ...CORS_HEADERS, 'x-frame-options': 'DENY', 'content-lan
 function parseBody(request: FastifyRequest): unknown {
   const text = request.rawBody?.toString('utf8') ?? '';
   if (text.trim() === '') return request.method === 'POST' || request.method === 'PUT' ? {} : undefined;
-  if (jsonDepth(text) > MAX_JSON_DEPTH) throw fail('INVALID_ARGUMENT', `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw fail('INVALID_ARGUMENT', 'The request body is not valid JSON.');
-  }
+  return parseBoundedJson(text);
 }
 
 async function authenticatedRoutes(server: FastifyInstance, app: AppContext): Promise<void> {
@@ -54,11 +48,7 @@ async function authenticatedRoutes(server: FastifyInstance, app: AppContext): Pr
 }
 
 export async function oraclePaasRoutes(server: FastifyInstance, app: AppContext): Promise<void> {
-  server.removeAllContentTypeParsers();
-  server.addContentTypeParser('*', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
-    request.rawBody = body;
-    done(null, undefined);
-  });
+  keepRawBodies(server);
   server.setErrorHandler(paasErrorHandler);
   server.addHook('onRequest', async (_request, reply) => {
     void reply.headers(FIXED_HEADERS).type('application/json');
