@@ -14,14 +14,17 @@ export interface ProgressSample {
 }
 
 export interface ProgressBar {
+  /** Whether anything is drawn: work that only feeds the bar can be skipped when not. */
+  readonly active: boolean;
   update(s: ProgressSample): void;
   done(): void;
 }
 
 export function createProgressBar(out: Writable & { isTTY?: boolean; columns?: number }, enabled: boolean): ProgressBar {
-  if (!enabled || out.isTTY !== true) return { update: () => undefined, done: () => undefined };
+  if (!enabled || out.isTTY !== true) return { active: false, update: () => undefined, done: () => undefined };
   let drawn = false;
   return {
+    active: true,
     update(s) {
       // A pseudo-terminal with no size reports 0 columns.
       out.write(`\r${renderLine(s, out.columns || 80)}\x1b[K`);

@@ -140,7 +140,7 @@ async function copyContents(run: CopyRun, nodes: readonly TreeNode[]): Promise<v
 /** Seals a verified plaintext under the destination's key; its id is already known, so it is not hashed again. */
 async function addBlob(run: CopyRun, type: BlobType, id: Id, plaintext: Buffer): Promise<void> {
   if (run.writer.has(type, id)) return;
-  await run.writer.addSealed(sealBlob(run.seal, type, plaintext, id), plaintext.length);
+  await run.writer.addSealed({ ...sealBlob(run.seal, type, plaintext, id), release: true }, plaintext.length);
 }
 
 /**

@@ -7,6 +7,7 @@ import { createCipheriv, createDecipheriv, timingSafeEqual } from 'node:crypto';
 import sodium from 'sodium-native';
 import type { Random } from '../common/clock.js';
 import { fail } from '../common/errors.js';
+import { releaseBuffer } from '../common/memory.js';
 
 export interface MasterKey {
   /** AES-256 key for the CTR cipher. */
@@ -65,31 +66,30 @@ export function sealRandom(key: MasterKey, plaintext: Uint8Array, random: Random
   return seal(key, plaintext, randomIv(random));
 }
 
+/** Bytes encrypted per cipher call when sealing in place: small enough to stay in cache. */
+const IN_PLACE_PIECE = 128 * 1024;
+
 /**
- * Seals the plaintext framed as `framed[16 : length-16]` (the 16 bytes either side are spare
- * room) with one allocation: the output itself. CTR is run from the counter before the IV over
- * the whole frame, so the plaintext is encrypted from the IV on, exactly as seal() does; the IV
- * and MAC then overwrite the ends. Backup seals every new chunk this way.
+ * Seals `framed[16 : length-16]` in place: the 16 bytes either side take the IV and the MAC, so
+ * `framed` becomes the sealed blob, byte for byte what seal() gives. Node cannot encrypt into a
+ * caller's buffer, so the payload is encrypted a piece at a time and each piece's ciphertext
+ * copied back and freed at once: the blob's memory is the only large allocation. Backup seals
+ * every new chunk this way.
  */
-export function sealFramedRandom(key: MasterKey, framed: Uint8Array, random: Random): Buffer {
+export function sealInPlaceRandom(key: MasterKey, framed: Uint8Array, random: Random): void {
   const n = framed.length - SEAL_OVERHEAD;
   if (n < 0) throw fail('INTERNAL', 'seal: a frame needs 32 spare bytes');
   const iv = randomIv(random);
-  const out = createCipheriv('aes-256-ctr', key.encrypt, counterBefore(iv)).update(framed);
-  if (out.length !== framed.length) throw fail('INTERNAL', 'seal: CTR produced a short ciphertext');
-  out.set(iv, 0);
-  computeMac(key, iv, out.subarray(IV_SIZE, IV_SIZE + n), out.subarray(IV_SIZE + n));
-  return out;
-}
-
-/** The 128-bit big-endian counter one block before iv, wrapping as CTR mode does. */
-function counterBefore(iv: Uint8Array): Buffer {
-  const c = Buffer.from(iv);
-  for (let i = c.length - 1; i >= 0; i--) {
-    c[i] = (c[i]! - 1) & 0xff;
-    if (c[i] !== 0xff) break;
+  const cipher = createCipheriv('aes-256-ctr', key.encrypt, iv);
+  for (let off = IV_SIZE; off < IV_SIZE + n; off += IN_PLACE_PIECE) {
+    const piece = framed.subarray(off, Math.min(off + IN_PLACE_PIECE, IV_SIZE + n));
+    const ct = cipher.update(piece);
+    if (ct.length !== piece.length) throw fail('INTERNAL', 'seal: CTR produced a short ciphertext');
+    piece.set(ct);
+    releaseBuffer(ct);
   }
-  return c;
+  framed.set(iv, 0);
+  computeMac(key, iv, asBuffer(framed.subarray(IV_SIZE, IV_SIZE + n)), asBuffer(framed.subarray(IV_SIZE + n)));
 }
 
 function randomIv(random: Random): Uint8Array {

@@ -6,9 +6,9 @@
 import { fail } from '../common/errors.js';
 import { hashId, type Id } from '../common/ids.js';
 import type { Random } from '../common/clock.js';
-import { open, SEAL_OVERHEAD, sealFramedRandom, type MasterKey } from '../format/crypto.js';
+import { open, SEAL_OVERHEAD, sealInPlaceRandom, type MasterKey } from '../format/crypto.js';
+import { releaseBuffer } from '../common/memory.js';
 import { compressedBound, compressInto, decompressBlob } from '../format/compression.js';
-import { MAX_CHUNK } from '../format/chunker.js';
 import type { BlobType } from '../format/pack.js';
 import type { SealedBlob } from './packer.js';
 
@@ -25,30 +25,36 @@ export interface SealOptions {
 export function sealBlob(o: SealOptions, type: BlobType, plaintext: Uint8Array, knownId?: Id): SealedBlob {
   const id = knownId ?? hashId(plaintext);
   const n = plaintext.length;
-  const frame = frameFor(compressedBound(n));
   if (shouldCompress(o, type, plaintext)) {
-    const packed = compressInto(frame.subarray(FRAME_HEAD), plaintext, o.compression === 'max' ? 'max' : 'fast');
+    const out = Buffer.allocUnsafeSlow(compressedBound(n) + SEAL_OVERHEAD);
+    const packed = compressInto(out.subarray(PAYLOAD_AT), plaintext, o.compression === 'max' ? 'max' : 'fast');
     // Incompressible data is stored as is: the format allows it and it saves space and time on restore.
-    if (packed < n) {
-      return { type, id, sealed: sealFramedRandom(o.key, frame.subarray(0, packed + SEAL_OVERHEAD), o.random), uncompressedLength: n };
-    }
+    if (packed < n) return { type, id, sealed: sealed(o, out, packed), uncompressedLength: n };
+    out.set(plaintext, PAYLOAD_AT);
+    return { type, id, sealed: sealed(o, out, n) };
   }
-  frame.set(plaintext, FRAME_HEAD);
-  return { type, id, sealed: sealFramedRandom(o.key, frame.subarray(0, n + SEAL_OVERHEAD), o.random) };
+  const out = Buffer.allocUnsafeSlow(n + SEAL_OVERHEAD);
+  out.set(plaintext, PAYLOAD_AT);
+  return { type, id, sealed: sealed(o, out, n) };
 }
 
-const FRAME_HEAD = SEAL_OVERHEAD / 2;
-let frameBuffer: Buffer | undefined;
+const PAYLOAD_AT = SEAL_OVERHEAD / 2;
+/** Unused room kept rather than copied away: below this, a shorter copy would cost more than it frees. */
+const KEEP_SLACK = 64 * 1024;
 
 /**
- * This thread's frame for sealing: the payload goes at FRAME_HEAD with room either side, so
- * compressing and encrypting a blob allocate nothing but the sealed output. It grows to the
- * largest blob sealed; only the pages a blob touched are resident.
+ * Seals the payload at PAYLOAD_AT in place and returns the sealed blob in a buffer of its own
+ * (transferable to another thread, freed by the writer once stored). Room left over from the
+ * compression bound is given back by moving a much shorter blob to an exact-size buffer.
  */
-function frameFor(payload: number): Buffer {
-  const size = payload + SEAL_OVERHEAD;
-  if (frameBuffer === undefined || frameBuffer.length < size) frameBuffer = Buffer.allocUnsafeSlow(Math.max(size, compressedBound(MAX_CHUNK) + SEAL_OVERHEAD));
-  return frameBuffer;
+function sealed(o: SealOptions, out: Buffer, payload: number): Buffer {
+  const length = payload + SEAL_OVERHEAD;
+  sealInPlaceRandom(o.key, out.subarray(0, length), o.random);
+  if (out.length - length <= KEEP_SLACK) return out.subarray(0, length);
+  const exact = Buffer.allocUnsafeSlow(length);
+  exact.set(out.subarray(0, length));
+  releaseBuffer(out);
+  return exact;
 }
 
 function shouldCompress(o: SealOptions, type: BlobType, plaintext: Uint8Array): boolean {

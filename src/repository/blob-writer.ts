@@ -6,7 +6,7 @@
  * held in memory (backends that cannot append) allow fewer stores in flight.
  */
 import type { Id } from '../common/ids.js';
-import { createGarbageMeter } from '../common/memory.js';
+import { createGarbageMeter, releaseBuffer } from '../common/memory.js';
 import type { Clock, Random } from '../common/clock.js';
 import type { CallOptions } from '../backend/backend.js';
 import type { BlobType } from '../format/pack.js';
@@ -44,7 +44,7 @@ export interface WriterStats {
 export interface BlobWriter {
   /** Whether the blob is already stored or queued: callers skip sealing it again. */
   has(type: BlobType, id: Id): boolean;
-  /** Queues a blob sealed elsewhere; resolves once there is room (backpressure). Duplicates are dropped. */
+  /** Queues a blob sealed elsewhere; resolves once there is room (backpressure). Duplicates are dropped. With `release`, the writer frees `sealed` once stored. */
   addSealed(blob: SealedBlob, plainLength: number): Promise<void>;
   /** Seals and queues a plaintext blob; returns its id. */
   addBlob(type: BlobType, plaintext: Uint8Array): Promise<Id>;
@@ -94,16 +94,20 @@ class BlobWriterImpl implements BlobWriter {
 
   async addSealed(blob: SealedBlob, plainLength: number): Promise<void> {
     this.#throwIfFailed();
-    if (this.has(blob.type, blob.id)) return;
+    if (this.has(blob.type, blob.id)) {
+      if (blob.release === true) releaseBuffer(blob.sealed);
+      return;
+    }
     this.#pending[blob.type].add(blob.id);
+    const length = blob.sealed.length; // a released blob reads as empty once written
     const packer = await this.#packerWithRoomFor(blob);
     packer.add(blob);
     await packer.drained(MAX_UNWRITTEN);
     // Written, or held by a buffered pack: either way collecting soon frees what is dead.
-    this.#garbage(blob.sealed.length);
+    if (blob.release !== true) this.#garbage(length);
     if (blob.type === 'data') this.#stats.dataBlobs++;
     else this.#stats.treeBlobs++;
-    this.#stats.storedBytes += blob.sealed.length;
+    this.#stats.storedBytes += length;
     this.#stats.plainBytes += plainLength;
     if (packer.size >= this.#packSize) await this.#finishPacker(blob.type, packer);
   }
@@ -124,7 +128,7 @@ class BlobWriterImpl implements BlobWriter {
 
   async addBlob(type: BlobType, plaintext: Uint8Array): Promise<Id> {
     const sealed = sealBlob(this.#seal, type, plaintext);
-    await this.addSealed(sealed, plaintext.length);
+    await this.addSealed({ ...sealed, release: true }, plaintext.length);
     return sealed.id;
   }
 

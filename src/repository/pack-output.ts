@@ -6,10 +6,11 @@
  */
 import type { AppendingBackend, Backend, CallOptions, FileAppender, Handle } from '../backend/backend.js';
 import { canAppend } from '../backend/backend.js';
+import { releaseBuffer } from '../common/memory.js';
 
 export interface PackOutput {
-  /** Queues bytes in order; failures surface at complete(). */
-  write(part: Uint8Array): void;
+  /** Queues bytes in order; failures surface at complete(). With `release`, the part's memory is freed once written. */
+  write(part: Uint8Array, release?: boolean): void;
   /** Stores everything written under h. */
   complete(h: Handle, opts?: CallOptions): Promise<void>;
   /** Drops what was written. */
@@ -26,10 +27,17 @@ export async function openPackOutput(backend: Backend, opts: CallOptions = {}): 
 
 function bufferedOutput(backend: Backend): PackOutput {
   const parts: Uint8Array[] = [];
+  const owned: Uint8Array[] = [];
   return {
     buffered: true,
-    write: (part) => { parts.push(part); },
-    complete: (h, opts) => backend.save(h, parts, opts),
+    write: (part, release) => {
+      parts.push(part);
+      if (release === true) owned.push(part);
+    },
+    complete: async (h, opts) => {
+      await backend.save(h, parts, opts);
+      for (const part of owned.splice(0)) releaseBuffer(part);
+    },
     discard: async () => { parts.length = 0; },
     drained: async () => undefined,
   };
@@ -38,6 +46,7 @@ function bufferedOutput(backend: Backend): PackOutput {
 /** Parts queued while a write is running go out together in the next writev. */
 function appendingOutput(appender: FileAppender): PackOutput {
   let queued: Uint8Array[] = [];
+  let owned: Uint8Array[] = [];
   let queuedBytes = 0;
   let writing: Promise<void> | undefined;
   let failure: unknown;
@@ -45,9 +54,12 @@ function appendingOutput(appender: FileAppender): PackOutput {
   const drain = async (): Promise<void> => {
     while (queued.length > 0 && failure === undefined) {
       const parts = queued;
+      const written = owned;
       queued = [];
+      owned = [];
       await appender.append(parts).catch((err: unknown) => { failure ??= err; });
       queuedBytes -= parts.reduce((n, p) => n + p.length, 0);
+      for (const part of written) releaseBuffer(part);
       for (const w of waiters.filter((x) => queuedBytes <= x.max || failure !== undefined)) {
         waiters.splice(waiters.indexOf(w), 1);
         w.wake();
@@ -57,8 +69,9 @@ function appendingOutput(appender: FileAppender): PackOutput {
   };
   return {
     buffered: false,
-    write(part) {
+    write(part, release) {
       queued.push(part);
+      if (release === true) owned.push(part);
       queuedBytes += part.length;
       writing ??= drain();
     },

@@ -22,6 +22,8 @@ export interface SealedBlob {
   readonly sealed: Uint8Array;
   /** Plaintext length when the payload is compressed; absent when stored as is. */
   readonly uncompressedLength?: number;
+  /** The holder gives `sealed` up: its memory is freed as soon as it is stored. */
+  readonly release?: boolean;
 }
 
 export interface FinishedPack {
@@ -62,7 +64,7 @@ export function createPacker(type: BlobType, output: PackOutput): Packer {
       if (blob.type !== type) throw fail('INTERNAL', `a ${blob.type} blob cannot go into a ${type} pack`);
       const entry: PackedBlob = { type, id: blob.id, offset: size, length: blob.sealed.length, ...lengthField(blob) };
       blobs.push(entry);
-      output.write(blob.sealed);
+      output.write(blob.sealed, blob.release === true);
       hash.update(blob.sealed);
       size += blob.sealed.length;
       headerSize += packHeaderEntrySize(entry);

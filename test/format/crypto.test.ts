@@ -5,7 +5,7 @@ import type { Random } from '../../src/common/clock.js';
 import { isHoldfastError } from '../../src/common/errors.js';
 import { sha256 } from '../../src/common/ids.js';
 import {
-  isAuthentic, masterKeyFromJson, masterKeyToJson, newMasterKey, open, seal, sealFramedRandom, sealRandom, SEAL_OVERHEAD, type MasterKey,
+  isAuthentic, masterKeyFromJson, masterKeyToJson, newMasterKey, open, seal, sealInPlaceRandom, sealRandom, SEAL_OVERHEAD, type MasterKey,
 } from '../../src/format/crypto.js';
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
@@ -108,15 +108,17 @@ test('sealRandom redraws an all-zero iv', () => {
   assert.throws(() => sealRandom(key, Buffer.from('abc'), { bytes: (n) => Buffer.alloc(n) }), (e: unknown) => isHoldfastError(e, 'INTERNAL'));
 });
 
-test('sealing in a frame gives the same bytes as seal, also where the counter before the iv wraps', () => {
+test('sealing in place gives the same bytes as seal, across cipher pieces and where the counter wraps', () => {
   const key = newMasterKey(seededRandom('frame'));
-  const plaintext = seededRandom('frame-data').bytes(100_000);
-  for (const iv of [hex('00000000000000000000000000000001'), hex('0102030405060708090a0b0c0d0e0f00'), seededRandom('iv').bytes(16)]) {
-    const frame = Buffer.alloc(plaintext.length + SEAL_OVERHEAD, 0xee);
-    frame.set(plaintext, SEAL_OVERHEAD / 2);
-    const framed = sealFramedRandom(key, frame, { bytes: () => Buffer.from(iv) });
-    assert.deepEqual(framed, seal(key, plaintext, iv), `iv ${iv.toString('hex')}`);
-    assert.deepEqual(open(key, framed), plaintext);
+  for (const size of [0, 1, 131_072, 300_001]) {
+    const plaintext = seededRandom(`frame-data-${size}`).bytes(size);
+    for (const iv of [hex('fffffffffffffffffffffffffffffffe'), hex('0102030405060708090a0b0c0d0e0f00'), seededRandom('iv').bytes(16)]) {
+      const frame = Buffer.alloc(plaintext.length + SEAL_OVERHEAD, 0xee);
+      frame.set(plaintext, SEAL_OVERHEAD / 2);
+      sealInPlaceRandom(key, frame, { bytes: () => Buffer.from(iv) });
+      assert.deepEqual(frame, seal(key, plaintext, iv), `size ${size}, iv ${iv.toString('hex')}`);
+      assert.deepEqual(open(key, frame), plaintext);
+    }
   }
 });
 

@@ -44,7 +44,7 @@ export function backupCommand(ctx: CliContext, parent: Command): void {
         force: opts.force === true,
         ...(opts.host === undefined ? {} : { hostname: opts.host }),
         ...(opts.parent === undefined ? {} : { parent: opts.parent }),
-        onProgress: (p: Readonly<BackupProgress>) => bar.update({ ...p, elapsedSeconds: Number(p.elapsedNs) / 1e9 }),
+        ...(bar.active ? { onProgress: (p: Readonly<BackupProgress>) => bar.update({ ...p, elapsedSeconds: Number(p.elapsedNs) / 1e9 }) } : {}),
       });
       bar.done();
       report(ctx, flags, summary);

@@ -103,7 +103,8 @@ async function runBackup(repo: Repository, opts: BackupOptions, paths: string[])
   const writer = createBlobWriter(repo, { key: repo.key, random: repo.env.random, version: repo.config.version, compression }, opts.signal === undefined ? {} : { signal: opts.signal });
   const progress = createProgressTracker(repo.env.clock, opts.onProgress);
   const excluded = compileExcludes(opts.excludes ?? []);
-  if (opts.stdin === undefined) void scanTotals(paths, excluded, opts.signal).then((t) => { progress.state.filesTotal = t.files; progress.state.bytesTotal = t.bytes; }, () => undefined);
+  // The totals only serve progress reports: without a listener the second walk is skipped.
+  if (opts.stdin === undefined && opts.onProgress !== undefined) void scanTotals(paths, excluded, opts.signal).then((t) => { progress.state.filesTotal = t.files; progress.state.bytesTotal = t.bytes; }, () => undefined);
   const pool = createChunkPool({
     writer,
     workers: opts.workers ?? (await workersFor(opts, paths)),

@@ -10,7 +10,7 @@ import { fail } from '../../common/errors.js';
 import type { BlobWriter } from '../../repository/blob-writer.js';
 import type { SealedBlob } from '../../repository/packer.js';
 import { sealBlob, type SealOptions } from '../../repository/blob-codec.js';
-import { createGarbageMeter } from '../../common/memory.js';
+import { releaseBuffer } from '../../common/memory.js';
 import type { FromWorker, SealRequest, ToWorker, WorkerInit } from './protocol.js';
 
 export interface StoredContent {
@@ -86,9 +86,10 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
 
   const settle = async (w: PoolWorker, msg: FromWorker): Promise<void> => {
     if (msg.kind === 'sealed') {
-      const blob = { type: 'data' as const, id: msg.id, sealed: msg.sealed, ...(msg.uncompressedLength === undefined ? {} : { uncompressedLength: msg.uncompressedLength }) };
+      const blob = { type: 'data' as const, id: msg.id, sealed: msg.sealed, release: true, ...(msg.uncompressedLength === undefined ? {} : { uncompressedLength: msg.uncompressedLength }) };
       await queueSealed(blob, msg.plainLength, msg.owner);
     } else if (msg.kind === 'done' || msg.kind === 'failed') {
+      if (msg.bytes > 0) o.onBytes?.(msg.bytes);
       const p = pending.get(msg.task);
       pending.delete(msg.task);
       w.inFlight--;
@@ -133,7 +134,6 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
 
   connectRing(workers.map((w) => w.thread));
   let mainChain: Promise<void> = Promise.resolve();
-  const garbage = createGarbageMeter();
   const mainPort = mainPartner ? connectMain(workers[0]!.thread) : undefined;
   mainPort?.on('message', (r: SealRequest) => {
     mainChain = mainChain.then(() => sealInMain(r)).catch((err: unknown) => fatal(err));
@@ -144,8 +144,9 @@ export function createChunkPool(o: ChunkPoolOptions): ChunkPool {
   const sealInMain = async (r: SealRequest): Promise<void> => {
     Atomics.sub(mainLoad, 2 * count + 1, 1);
     const blob = sealBlob(o.mainSeals!, 'data', r.chunk, r.id);
-    garbage(2 * r.chunk.length + blob.sealed.length); // the worker's copy dies here; counted as the worker counts
-    await queueSealed(blob, r.chunk.length, r.owner);
+    const plainLength = r.chunk.length;
+    releaseBuffer(r.chunk); // the worker's copy
+    await queueSealed({ ...blob, release: true }, plainLength, r.owner);
   };
 
   /** The worker with the least queued bytes, so small files do not wait behind a large one. */

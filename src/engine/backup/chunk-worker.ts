@@ -12,8 +12,7 @@ import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { cryptoRandom } from '../../common/clock.js';
 import { errorMessage } from '../../common/errors.js';
 import { attachSharedIdSet } from '../../common/shared-id-set.js';
-import { createGarbageMeter } from '../../common/memory.js';
-import { transferable } from '../../common/bytes.js';
+import { releaseBuffer } from '../../common/memory.js';
 import { tablesFromTransfer } from '../../format/chunker.js';
 import { sealBlob, type SealOptions } from '../../repository/blob-codec.js';
 import { createChunkAssembler } from './chunk-assembler.js';
@@ -21,6 +20,8 @@ import type { MessagePort } from 'node:worker_threads';
 import type { FromWorker, SealRequest, ToWorker, WorkerInit } from './protocol.js';
 
 const READ_SIZE = 1024 * 1024;
+/** Bytes read before a large file reports progress; a small file reports with its result (fewer messages). */
+const PROGRESS_EVERY = 4 * 1024 * 1024;
 
 type Post = (msg: FromWorker, transfer?: ArrayBuffer[]) => void;
 type Feed = (emit: (chunk: Buffer) => void) => Promise<void>;
@@ -40,7 +41,6 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
   const assembler = createChunkAssembler(tablesFromTransfer(init.tables));
   const queue: (() => Promise<void>)[] = [];
   const streams = new Map<number, StreamInbox>();
-  const garbage = createGarbageMeter();
   let outstanding = 0;
   let wake: (() => void) | undefined;
   let running = false;
@@ -65,12 +65,15 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
   const sealFor = (r: SealRequest): void => {
     if (r.owner !== init.index) Atomics.sub(load, 2 * init.index + WAITING, 1);
     const blob = sealBlob(seal, 'data', r.chunk, r.id);
-    const sealed = transferable(blob.sealed);
+    const sealed = blob.sealed; // a view of a buffer of its own: moved, with it, to the main thread
     const extra = blob.uncompressedLength === undefined ? {} : { uncompressedLength: blob.uncompressedLength };
     post({ kind: 'sealed', owner: r.owner, task: r.task, id: r.id, sealed, plainLength: r.chunk.length, ...extra }, [sealed.buffer as ArrayBuffer]);
-    // A partner's copy dies here; sealing allocates only the output it transfers. The count is larger than
-    // that on purpose: it sets how often scavenges run, and the bench figures were measured with it.
-    garbage(2 * r.chunk.length + blob.sealed.length);
+  };
+
+  /** Seals a partner's chunk; the copy it sent is freed at once. */
+  const sealForPartner = (r: SealRequest): void => {
+    sealFor(r);
+    releaseBuffer(r.chunk);
   };
 
   /** Hashes a chunk in place; if this worker claims its id first, has it sealed. Returns the id. */
@@ -96,20 +99,24 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
     const ids: string[] = [];
     const claimed = { n: 0 };
     let size = 0;
+    let unreported = 0;
     const emit = (chunk: Buffer): void => {
       ids.push(store(task, chunk, claimed));
       size += chunk.length;
-      post({ kind: 'progress', bytes: chunk.length });
+      unreported += chunk.length;
+      if (unreported < PROGRESS_EVERY) return;
+      post({ kind: 'progress', bytes: unreported });
+      unreported = 0;
     };
     Atomics.store(load, 2 * init.index + CHUNKING, 1);
     try {
       await feed(emit);
       assembler.end(emit);
-      post({ kind: 'done', task, ids, size, claimed: claimed.n });
+      post({ kind: 'done', task, ids, size, claimed: claimed.n, bytes: unreported });
     } catch (err) {
       // Chunks already claimed are still sealed and stored: other files may use them.
       assembler.end(() => undefined);
-      post({ kind: 'failed', task, message: errorMessage(err), claimed: claimed.n, ...errnoOf(err) });
+      post({ kind: 'failed', task, message: errorMessage(err), claimed: claimed.n, bytes: unreported, ...errnoOf(err) });
     } finally {
       if (queue.length === 0) Atomics.store(load, 2 * init.index + CHUNKING, 0);
     }
@@ -141,6 +148,7 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
         assembler.commit(region.length, emit);
         await waitForRoom();
       }
+      releaseBuffer(piece); // a copy made for this worker
       post({ kind: 'stream-credit', task });
     }
   };
@@ -169,7 +177,7 @@ export function createChunkWorker(init: WorkerInit, post: Post): ChunkWorker {
         case 'stream-end': return streams.get(msg.task)?.push(undefined);
         case 'connect':
           toPartner = msg.toPartner;
-          msg.fromPartner?.on('message', sealFor);
+          msg.fromPartner?.on('message', sealForPartner);
           return;
         case 'ack': {
           outstanding--;

@@ -50,6 +50,7 @@ export type ToWorker =
 export type FromWorker =
   | { readonly kind: 'progress'; readonly bytes: number }
   | { readonly kind: 'sealed'; readonly owner: number; readonly task: number; readonly id: string; readonly sealed: Uint8Array; readonly plainLength: number; readonly uncompressedLength?: number }
-  | { readonly kind: 'done'; readonly task: number; readonly ids: readonly string[]; readonly size: number; readonly claimed: number }
-  | { readonly kind: 'failed'; readonly task: number; readonly message: string; readonly errno?: string; readonly claimed: number }
+  /** `bytes`: read since the last progress message. */
+  | { readonly kind: 'done'; readonly task: number; readonly ids: readonly string[]; readonly size: number; readonly claimed: number; readonly bytes: number }
+  | { readonly kind: 'failed'; readonly task: number; readonly message: string; readonly errno?: string; readonly claimed: number; readonly bytes: number }
   | { readonly kind: 'stream-credit'; readonly task: number };
