@@ -10,6 +10,7 @@ import { localBackend } from '../../src/backend/local.js';
 import { initRepository } from '../../src/repository/open.js';
 import { createRepository } from '../../src/repository/repository.js';
 import { createBlobWriter } from '../../src/repository/blob-writer.js';
+import { sealBlob } from '../../src/repository/blob-codec.js';
 import type { RepositoryEnv } from '../../src/repository/context.js';
 
 const env: RepositoryEnv = { clock: systemClock, random: cryptoRandom, hostname: 'test-host', username: 'tester', pid: process.pid, isProcessAlive: () => true };
@@ -31,5 +32,28 @@ describe('blob writer', () => {
     const stats = writer.stats();
     assert.equal(stats.dataBlobs + stats.treeBlobs, blobs.length);
     assert.ok(stats.packs > 50, `small packs were closed as they filled (${stats.packs})`);
+  });
+
+  it('frees blobs given up with `release` once written, and keeps the others; both read back intact', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'holdfast-writer-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const repo = createRepository(await initRepository(localBackend(dir), 'pw', env, { kdf: { N: 1024, r: 8, p: 1 } }), env);
+    const seal = { key: repo.key, random: cryptoRandom, version: 2 as const, compression: 'auto' as const };
+    const writer = createBlobWriter(repo, seal, { packSize: 1 << 20 });
+    const plain = [randomBytes(300_000), Buffer.from(randomBytes(150_000).toString('base64')), randomBytes(200_000)]; // raw, compressed, raw
+    const given = plain.map((p) => ({ ...sealBlob(seal, 'data', p), release: true }));
+    const sealedSizes = given.reduce((n, b) => n + b.sealed.length, 0);
+    const keptPlain = randomBytes(100_000);
+    const kept = sealBlob(seal, 'data', keptPlain);
+    const keptCopy = Buffer.from(kept.sealed);
+    for (const [i, b] of given.entries()) await writer.addSealed(b, plain[i]!.length);
+    await writer.addSealed(kept, 100_000);
+    await writer.flush();
+    for (const b of given) assert.equal(b.sealed.length, 0, 'a released blob is freed once stored');
+    assert.deepEqual(Buffer.from(kept.sealed), keptCopy, 'a blob not given up is untouched');
+    assert.equal(writer.stats().storedBytes, sealedSizes + keptCopy.length, 'stats count released blobs by their size when given');
+    for (const [i, b] of given.entries()) assert.deepEqual(await repo.loadBlob('data', b.id), plain[i]);
+    assert.deepEqual(await repo.loadBlob('data', kept.id), keptPlain);
+    assert.ok(given[1]!.uncompressedLength !== undefined, 'the text blob was stored compressed');
   });
 });
