@@ -73,7 +73,11 @@ export function openBlob(key: MasterKey, ref: StoredBlobRef, stored: Uint8Array)
   let plain: Buffer;
   try {
     const payload = open(key, stored);
-    plain = ref.uncompressedLength === undefined ? payload : decompressBlob(payload, ref.uncompressedLength);
+    if (ref.uncompressedLength === undefined) plain = payload;
+    else {
+      plain = decompressBlob(payload, ref.uncompressedLength);
+      releaseBuffer(payload); // decrypted here, dead once decompressed
+    }
   } catch (err) {
     throw fail('INVALID_DATA', `${ref.type} blob ${ref.id.slice(0, 8)} cannot be decoded`, { cause: err, data: { blob: ref.id } });
   }

@@ -8,7 +8,7 @@
 import { link, mkdir, rm, symlink } from 'node:fs/promises';
 import { errorMessage } from '../../common/errors.js';
 import { mapLimit } from '../../common/concurrency.js';
-import { createGarbageMeter } from '../../common/memory.js';
+import { releaseBuffer } from '../../common/memory.js';
 import type { Id } from '../../common/ids.js';
 import type { Repository } from '../../repository/repository.js';
 import { withLock } from '../../repository/lock.js';
@@ -76,10 +76,8 @@ async function executePlan(repo: Repository, plan: RestorePlan, pool: PackPool, 
     opts.onProgress?.(progress);
   };
   await mapLimit(plan.files.filter((f) => f.blobs.length === 0), 8, finishFile);
-  // Restore buffers die young: scavenges suffice, no full collections.
-  const garbage = createGarbageMeter(16 * 1024 * 1024, Number.POSITIVE_INFINITY);
   try {
-    await mapLimit(packJobs(repo.index, plan.files), 4, (job) => runPackJob(repo, pool, job, { remaining, finishFile, note, progress, opts, garbage, files }));
+    await mapLimit(packJobs(repo.index, plan.files), 4, (job) => runPackJob(repo, pool, job, { remaining, finishFile, note, progress, opts, files }));
   } finally {
     files.closeAll();
   }
@@ -95,8 +93,6 @@ interface JobContext {
   readonly note: (path: Buffer, err: unknown) => void;
   readonly progress: RestoreProgress;
   readonly opts: RestoreOptions;
-  /** Loaded packs and plaintexts are dead once written: collect them promptly. */
-  readonly garbage: (bytes: number) => void;
   readonly files: OpenFiles;
 }
 
@@ -115,9 +111,8 @@ async function runPackJob(repo: Repository, pool: PackPool, job: PackJob, c: Job
       c.remaining.set(use.file, left);
       if (left === 0) await c.finishFile(use.file);
     }
+    if (result.plaintext !== undefined) releaseBuffer(result.plaintext); // written everywhere it goes
   }
-  // The loaded range went to a worker; what stays here are the plaintexts.
-  c.garbage(opened.reduce((n, b) => n + (b.plaintext?.length ?? 0), 0));
   c.opts.onProgress?.(c.progress);
 }
 

@@ -1,7 +1,7 @@
 /** Worker thread entry for pack tasks (see pack-protocol.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage, fail } from '../../common/errors.js';
-import { createGarbageMeter } from '../../common/memory.js';
+import { releaseBuffer } from '../../common/memory.js';
 import { ownsBuffer } from '../../common/bytes.js';
 import type { MasterKey } from '../../format/crypto.js';
 import { openBlobs, verifyPack } from './pack-work.js';
@@ -10,7 +10,6 @@ import type { PackResult, PackTask, PackWorkerInit } from './pack-protocol.js';
 const port = parentPort;
 if (port === null) throw fail('INTERNAL', 'the pack worker must run in a worker thread');
 const init = workerData as PackWorkerInit;
-const garbage = createGarbageMeter();
 const key: MasterKey = { encrypt: Buffer.from(init.key.encrypt), macK: Buffer.from(init.key.macK), macR: Buffer.from(init.key.macR) };
 
 port.on('message', (task: PackTask | { kind: 'stop' }) => {
@@ -29,5 +28,5 @@ port.on('message', (task: PackTask | { kind: 'stop' }) => {
     result = { kind: 'error', job: task.job, message: errorMessage(err) };
   }
   port.postMessage(result, transfer);
-  garbage(task.data.length * 2);
+  releaseBuffer(task.data); // the pool hands its bytes over to this worker
 });
