@@ -4,7 +4,10 @@
  * commit; each finished chunk is handed out as a view into that buffer,
  * valid only during the callback, so chunks that are already stored are
  * never copied. The buffer never overflows: the chunker always cuts by MAX_CHUNK.
+ * It lives outside the chunker's WebAssembly memory, which could never shrink
+ * again after one long chunk.
  */
+import { releaseBuffer } from '../../common/memory.js';
 import { createChunker, MAX_CHUNK, type ChunkerTables } from '../../format/chunker.js';
 
 export type ChunkSink = (chunk: Buffer) => void;
@@ -18,9 +21,12 @@ export interface ChunkAssembler {
   end(emit: ChunkSink): void;
 }
 
+/** The buffer most files need: it grows, up to MAX_CHUNK, only while a chunk is longer. */
+const USUAL_SIZE = 2 * 1024 * 1024;
+
 export function createChunkAssembler(tables: ChunkerTables): ChunkAssembler {
   const chunker = createChunker(tables);
-  const buf = chunker.buffer(MAX_CHUNK); // hashed in place
+  let buf = Buffer.allocUnsafeSlow(USUAL_SIZE); // hashed where it lies, through the chunker's window
   let len = 0;
   let scanned = 0;
 
@@ -31,8 +37,19 @@ export function createChunkAssembler(tables: ChunkerTables): ChunkAssembler {
     scanned = 0;
   };
 
+  const grow = (size: number): void => {
+    const bigger = Buffer.allocUnsafeSlow(size);
+    bigger.set(buf.subarray(0, len));
+    releaseBuffer(buf);
+    buf = bigger;
+  };
+
   return {
-    region: (max) => buf.subarray(len, len + Math.min(max, MAX_CHUNK - len)),
+    region(max) {
+      const want = Math.min(max, MAX_CHUNK - len);
+      if (buf.length - len < want) grow(Math.min(MAX_CHUNK, Math.max(2 * buf.length, len + want)));
+      return buf.subarray(len, len + want);
+    },
     commit(n, emit) {
       len += n;
       for (;;) {
@@ -47,6 +64,11 @@ export function createChunkAssembler(tables: ChunkerTables): ChunkAssembler {
     end(emit) {
       if (len > 0) cutAt(len, emit);
       chunker.reset();
+      // A long chunk grew the buffer: give the memory back rather than hold it for the next file.
+      if (buf.length > USUAL_SIZE) {
+        releaseBuffer(buf);
+        buf = Buffer.allocUnsafeSlow(USUAL_SIZE);
+      }
     },
   };
 }
