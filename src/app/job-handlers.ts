@@ -32,6 +32,7 @@ import type { JobContext, JobHandler } from '../jobs/runner.js';
 import type { AppContext } from './context.js';
 import { nowIso } from './context.js';
 import { backupForm } from './backups.js';
+import { copyForPolicy } from './policies.js';
 import { backupRegion, openTenantRepository } from './repositories.js';
 
 async function loadSubjects(app: AppContext, job: Job): Promise<{ backup: Backup; resource: Resource }> {
@@ -121,6 +122,8 @@ export function backupHandler(app: AppContext): JobHandler {
       // bytesRead tells a FULL backup (every byte re-read) from an INCREMENTAL that reused unchanged files.
       extra: { ...current.extra, input: describeInput(summary.input), bytesRead: summary.result.bytesRead },
     });
+    const available = await app.catalog.backups.get(job.tenantId, backup.id);
+    if (available !== undefined) await copyForPolicy(app, available);
   };
 }
 

@@ -4,13 +4,15 @@
  * functions the scheduler is given — request a SCHEDULED backup, and queue
  * the deletion of a backup retention no longer keeps.
  */
-import { fail } from '../common/errors.js';
-import type { BackupType, Policy, RetentionRules } from '../catalog/index.js';
+import { errorMessage, fail } from '../common/errors.js';
+import type { Backup, BackupType, Policy, RetentionRules } from '../catalog/index.js';
 import { checkSchedule, nextRunAfter, type ScheduledBackupRequest } from '../jobs/scheduler.js';
 import { expiresAtFor, toForgetPolicy } from '../jobs/retention.js';
 import type { AppContext, Principal } from './context.js';
 import { newId } from './context.js';
 import { requestBackup, requestDelete } from './backups.js';
+import { requestCopy } from './copies.js';
+import { checkRegion, homeRegion } from './repositories.js';
 
 export interface PolicyInput {
   readonly name: string;
@@ -21,6 +23,8 @@ export interface PolicyInput {
   readonly retention?: RetentionRules;
   /** A front end's own attributes, stored with the policy; an update without them keeps the current ones. */
   readonly attributes?: Record<string, unknown>;
+  /** A configured region, not the home one, that each backup is copied to once AVAILABLE; null for none; an update without it keeps the current one. */
+  readonly copyToRegion?: string | null;
 }
 
 function nowMs(app: AppContext): number {
@@ -35,6 +39,12 @@ export function checkPolicyInput(input: PolicyInput): void {
   expiresAtFor(input.retention ?? {}, 0);
 }
 
+function checkCopyRegion(app: AppContext, region: string | null | undefined): void {
+  if (region === undefined || region === null) return;
+  checkRegion(app, region);
+  if (region === homeRegion(app)) throw fail('INVALID_ARGUMENT', `backups already live in region ${region}: a policy copies them to another one`);
+}
+
 async function checkResources(app: AppContext, who: Principal, ids: readonly string[]): Promise<void> {
   for (const id of ids) {
     if ((await app.catalog.resources.get(who.tenantId, id)) === undefined) throw fail('NOT_FOUND', `no resource ${id}`);
@@ -43,18 +53,20 @@ async function checkResources(app: AppContext, who: Principal, ids: readonly str
 
 export async function createPolicy(app: AppContext, who: Principal, input: PolicyInput): Promise<Policy> {
   checkPolicyInput(input);
+  checkCopyRegion(app, input.copyToRegion);
   await checkResources(app, who, input.resourceIds);
   const timezone = input.timezone ?? 'UTC';
   return app.catalog.policies.create({
     id: newId(app.random, 'pol'), tenantId: who.tenantId, name: input.name, resourceIds: [...input.resourceIds], schedule: input.schedule,
     timezone, backupType: input.backupType ?? 'INCREMENTAL', retention: input.retention ?? {}, attributes: input.attributes ?? {},
-    nextRunAt: nextRunAfter(input.schedule, timezone, nowMs(app)),
+    copyToRegion: input.copyToRegion ?? null, nextRunAt: nextRunAfter(input.schedule, timezone, nowMs(app)),
   });
 }
 
 /** Replaces a policy's settings; a changed schedule or time zone restarts its ticks from now. */
 export async function updatePolicy(app: AppContext, who: Principal, id: string, input: PolicyInput): Promise<Policy> {
   checkPolicyInput(input);
+  checkCopyRegion(app, input.copyToRegion);
   const current = await app.catalog.policies.get(who.tenantId, id);
   if (current === undefined) throw fail('NOT_FOUND', `no policy ${id}`);
   await checkResources(app, who, input.resourceIds);
@@ -63,6 +75,7 @@ export async function updatePolicy(app: AppContext, who: Principal, id: string, 
   const updated = await app.catalog.policies.update(who.tenantId, id, {
     resourceIds: [...input.resourceIds], schedule: input.schedule, timezone, backupType: input.backupType ?? 'INCREMENTAL', retention: input.retention ?? {},
     ...(input.attributes === undefined ? {} : { attributes: input.attributes }),
+    ...(input.copyToRegion === undefined ? {} : { copyToRegion: input.copyToRegion }),
     ...(rescheduled ? { nextRunAt: nextRunAfter(input.schedule, timezone, nowMs(app)) } : {}),
   });
   if (updated === undefined) throw fail('NOT_FOUND', `no policy ${id}`);
@@ -88,6 +101,25 @@ export function scheduledBackup(app: AppContext): (req: ScheduledBackupRequest) 
     });
     return { backupId: backup.id };
   };
+}
+
+/**
+ * After a backup of a policy that copies to another region became AVAILABLE: queues the copy, as
+ * the policy. A failure does not undo the backup; it is recorded on it (`extra.copyError`), e.g.
+ * when the region has left the configuration since.
+ */
+export async function copyForPolicy(app: AppContext, backup: Backup): Promise<void> {
+  const policyId = backup.extra['policyId'];
+  if (backup.source !== 'SCHEDULED' || typeof policyId !== 'string') return;
+  const policy = await app.catalog.policies.get(backup.tenantId, policyId);
+  if (policy?.copyToRegion === undefined || policy.copyToRegion === null) return;
+  const who: Principal = { tenantId: backup.tenantId, role: 'admin', credentialId: `policy:${policy.id}` };
+  try {
+    await requestCopy(app, who, backup.id, { region: policy.copyToRegion, extra: { policyId: policy.id } });
+  } catch (err) {
+    const current = (await app.catalog.backups.get(backup.tenantId, backup.id)) ?? backup;
+    await app.catalog.backups.update(backup.tenantId, backup.id, { extra: { ...current.extra, copyError: errorMessage(err) } });
+  }
 }
 
 /**

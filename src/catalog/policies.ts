@@ -21,6 +21,7 @@ function toPolicy(row: Selectable<PolicyTable>): Policy {
     backupType: row.backup_type as BackupType,
     retention: fromJson<RetentionRules>(row.retention),
     attributes: fromJson<Record<string, unknown>>(row.attributes),
+    copyToRegion: row.copy_to_region,
     nextRunAt: row.next_run_at,
     lastRunAt: row.last_run_at,
     createdAt: row.created_at,
@@ -36,6 +37,7 @@ function patchColumns(patch: PolicyPatch, now: string): Partial<PolicyTable> {
   if (patch.backupType !== undefined) set.backup_type = patch.backupType;
   if (patch.retention !== undefined) set.retention = toJson(patch.retention);
   if (patch.attributes !== undefined) set.attributes = toJson(patch.attributes);
+  if (patch.copyToRegion !== undefined) set.copy_to_region = patch.copyToRegion;
   if (patch.nextRunAt !== undefined) set.next_run_at = patch.nextRunAt;
   return set;
 }
@@ -50,7 +52,7 @@ export function createPolicyStore({ db, clock }: StoreContext): PolicyStore {
       const now = isoNow(clock);
       const row: PolicyTable = {
         id: p.id, tenant_id: p.tenantId, name: p.name, resource_ids: toJson(p.resourceIds), schedule: p.schedule, timezone: p.timezone,
-        backup_type: p.backupType, retention: toJson(p.retention), attributes: toJson(p.attributes ?? {}), next_run_at: p.nextRunAt, last_run_at: null, created_at: now, updated_at: now,
+        backup_type: p.backupType, retention: toJson(p.retention), attributes: toJson(p.attributes ?? {}), copy_to_region: p.copyToRegion ?? null, next_run_at: p.nextRunAt, last_run_at: null, created_at: now, updated_at: now,
       };
       await uniquely(() => db.insertInto('policies').values(row).execute(), `a policy with this id or name already exists: ${p.name}`);
       return toPolicy(row);

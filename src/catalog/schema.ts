@@ -129,6 +129,8 @@ export interface PolicyTable {
   retention: string;
   /** Free attributes (JSON, migration 0004). */
   attributes: string;
+  /** Migration 0005. */
+  copy_to_region: string | null;
   next_run_at: string | null;
   last_run_at: string | null;
   created_at: string;

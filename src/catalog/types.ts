@@ -306,14 +306,16 @@ export interface Policy {
   retention: RetentionRules;
   /** Free attributes a front end keeps with the policy, e.g. the OCI volume backup policy it is a schedule of. */
   attributes: Record<string, unknown>;
+  /** A region each backup of this policy is copied to once AVAILABLE; null for none. */
+  copyToRegion: string | null;
   /** The next tick not yet fired by any server; null until first computed. */
   nextRunAt: string | null;
   lastRunAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
-export type NewPolicy = Omit<Policy, 'lastRunAt' | 'createdAt' | 'updatedAt' | 'attributes'> & { attributes?: Record<string, unknown> };
-export type PolicyPatch = Partial<Pick<Policy, 'resourceIds' | 'schedule' | 'timezone' | 'backupType' | 'retention' | 'nextRunAt' | 'attributes'>>;
+export type NewPolicy = Omit<Policy, 'lastRunAt' | 'createdAt' | 'updatedAt' | 'attributes' | 'copyToRegion'> & { attributes?: Record<string, unknown>; copyToRegion?: string | null };
+export type PolicyPatch = Partial<Pick<Policy, 'resourceIds' | 'schedule' | 'timezone' | 'backupType' | 'retention' | 'nextRunAt' | 'attributes' | 'copyToRegion'>>;
 
 export interface PolicyStore {
   /** Throws ALREADY_EXISTS when the tenant already has a policy of this name. */

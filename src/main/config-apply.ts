@@ -116,7 +116,7 @@ async function applyPolicy(a: Apply, p: PolicyDecl): Promise<void> {
     if (r === undefined) throw fail('INVALID_ARGUMENT', `${p.at}: policy ${p.tenant}/${p.name} names resource ${name}, which tenant ${p.tenant} does not have`);
     resourceIds.push(r.id);
   }
-  const input: PolicyInput = { name: p.name, resourceIds, schedule: p.schedule, timezone: p.timezone, backupType: p.backupType, retention: p.retention };
+  const input: PolicyInput = { name: p.name, resourceIds, schedule: p.schedule, timezone: p.timezone, backupType: p.backupType, retention: p.retention, copyToRegion: p.copyToRegion };
   const app = { ...a.app, catalog: a.stores as Catalog };
   const current = await a.stores.policies.getByName(tenant, p.name);
   if (current === undefined) {
@@ -124,8 +124,8 @@ async function applyPolicy(a: Apply, p: PolicyDecl): Promise<void> {
     a.report.changes.push(`created policy ${p.tenant}/${p.name}`);
     return;
   }
-  const same = JSON.stringify([current.resourceIds, current.schedule, current.timezone, current.backupType, current.retention]) ===
-    JSON.stringify([resourceIds, p.schedule, p.timezone, p.backupType, p.retention]);
+  const same = JSON.stringify([current.resourceIds, current.schedule, current.timezone, current.backupType, current.retention, current.copyToRegion]) ===
+    JSON.stringify([resourceIds, p.schedule, p.timezone, p.backupType, p.retention, p.copyToRegion]);
   if (!same) {
     await updatePolicy(app, as(tenant), current.id, input);
     a.report.changes.push(`updated policy ${p.tenant}/${p.name}`);

@@ -77,6 +77,8 @@ export interface PolicyDecl {
   readonly timezone: string;
   readonly backupType: BackupType;
   readonly retention: RetentionRules;
+  /** A configured region each backup is copied to once AVAILABLE; null for none. */
+  readonly copyToRegion: string | null;
   readonly at: string;
 }
 
@@ -254,7 +256,7 @@ function retention(r: Reader, v: unknown, path: Path): RetentionRules {
 }
 
 function policyDecl(r: Reader, v: unknown, path: Path): PolicyDecl {
-  const o = object(r.src, v, path, ['tenant', 'name', 'resources', 'schedule', 'timezone', 'type', 'retention'], ['tenant', 'name', 'resources', 'schedule']);
+  const o = object(r.src, v, path, ['tenant', 'name', 'resources', 'schedule', 'timezone', 'type', 'retention', 'copyToRegion'], ['tenant', 'name', 'resources', 'schedule']);
   const decl: PolicyDecl = {
     tenant: text(r.src, o['tenant'], [...path, 'tenant']),
     name: text(r.src, o['name'], [...path, 'name'], NAME, `a policy name ${NAME_HINT}`),
@@ -263,6 +265,7 @@ function policyDecl(r: Reader, v: unknown, path: Path): PolicyDecl {
     timezone: optionalText(r.src, o['timezone'], [...path, 'timezone']) ?? 'UTC',
     backupType: o['type'] === undefined ? 'INCREMENTAL' : oneOf(r.src, o['type'], [...path, 'type'], ['FULL', 'INCREMENTAL'] as const),
     retention: retention(r, o['retention'], [...path, 'retention']),
+    copyToRegion: optionalText(r.src, o['copyToRegion'], [...path, 'copyToRegion']) ?? null,
     at: where(r.src, path),
   };
   if (decl.resources.length === 0) throw bad(r.src, [...path, 'resources'], 'must name at least one resource');

@@ -18,6 +18,7 @@ import type { AppContext, Principal } from '../../src/app/context.js';
 import { createResource } from '../../src/app/resources.js';
 import { getBackup, getJob, isSettled, requestBackup, requestDelete, requestRestore } from '../../src/app/backups.js';
 import { requestCopy } from '../../src/app/copies.js';
+import { copyForPolicy, createPolicy, scheduledBackup } from '../../src/app/policies.js';
 import { copyHandler } from '../../src/app/copy-handler.js';
 import { backupHandler, restoreHandler } from '../../src/app/job-handlers.js';
 import { deleteHandler } from '../../src/app/delete-handler.js';
@@ -174,6 +175,31 @@ describe('copying a backup to another region', { skip: NO_RESTIC }, () => {
     const target = join(dir, 'restored-home.img');
     await succeeded(await requestRestore(app, WHO, back.id, { path: target }));
     assert.ok(readFileSync(target).equals(readFileSync(disk)));
+  });
+
+  it('copies a scheduled backup of a policy with copyToRegion; a copy that cannot be queued is noted on the backup', async () => {
+    const resource = (await app.catalog.resources.list(WHO.tenantId, { limit: 10 })).items.find((r) => r.name === 'disk')!;
+    await assert.rejects(createPolicy(app, WHO, { name: 'bad', resourceIds: [resource.id], schedule: '0 * * * *', copyToRegion: 'us-ashburn-1' }), /already live in region/);
+    const policy = await createPolicy(app, WHO, { name: 'dr', resourceIds: [resource.id], schedule: '0 * * * *', copyToRegion: REGION });
+    assert.equal(policy.copyToRegion, REGION);
+    const { backupId } = await scheduledBackup(app)({ tenantId: WHO.tenantId, resourceId: resource.id, policy });
+    await succeeded(await getJob(app, WHO, (await getBackup(app, WHO, backupId)).jobId!));
+    let copies: Backup[] = [];
+    for (let i = 0; i < 400 && copies.length === 0; i++) {
+      copies = (await app.catalog.backups.list(WHO.tenantId, {}, { limit: 1000 })).items.filter((b) => b.extra['sourceBackupId'] === backupId);
+      if (copies.length === 0) await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.equal(copies.length, 1, 'the policy queued one copy');
+    await succeeded(await getJob(app, WHO, copies[0]!.jobId!));
+    assert.equal((await getBackup(app, WHO, copies[0]!.id)).extra['region'], REGION);
+
+    // The region left the configuration: the backup stays AVAILABLE, with the reason, and no copy is made.
+    const before = await counts();
+    await copyForPolicy({ ...app, regions: {} }, await getBackup(app, WHO, backupId));
+    const after = await getBackup(app, WHO, backupId);
+    assert.equal(after.state, 'AVAILABLE');
+    assert.match(String(after.extra['copyError']), /unknown region "eu-frankfurt-1"/);
+    assert.deepEqual(await counts(), before);
   });
 });
 

@@ -5,7 +5,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/main/config.js';
 import { startServer } from '../../src/main/serve.js';
-import { tempDir } from './config-file.js';
+import { openFor } from '../http/open-catalog.js';
+import { tempDir, tokenFile, writeConfig } from './config-file.js';
 
 describe('config: regions', () => {
   const dir = tempDir('regions');
@@ -41,5 +42,33 @@ describe('config: regions', () => {
       (err: { code?: string; message: string }) => err.code === 'INVALID_ARGUMENT' && /home data directory/.test(err.message),
     );
     assert.equal(existsSync(data), false, 'the data directory was not even made');
+  });
+
+  it('stores a declared policy\'s copyToRegion, and refuses one that is not a configured region', async () => {
+    const token = tokenFile(dir, 'policy-token');
+    const declare = (region: string, data: string): string => writeConfig(dir, `tenants:
+  - name: acme
+    credentials:
+      - {kind: token, name: ci, role: admin, tokenFile: ${token.file}}
+resources:
+  - {tenant: acme, name: docs, driver: volume, config: {path: ${dir}}}
+policies:
+  - {tenant: acme, name: dr, resources: [docs], schedule: "0 2 * * *", copyToRegion: ${region}}
+`, `${data}.yaml`);
+    const regions = { 'eu-frankfurt-1': { dataDir: join(dir, 'fra') } };
+    const data = join(dir, 'data-policy');
+    const server = await startServer({ dataDir: data, host: '127.0.0.1', port: 0, logger: false, regions, configFile: declare('eu-frankfurt-1', 'good'), say: () => undefined });
+    await server.stop();
+    const { catalog } = await openFor(data);
+    try {
+      const tenant = await catalog.tenants.getByName('acme');
+      assert.equal((await catalog.policies.getByName(tenant!.id, 'dr'))?.copyToRegion, 'eu-frankfurt-1');
+    } finally {
+      await catalog.close();
+    }
+    await assert.rejects(
+      startServer({ dataDir: join(dir, 'data-bad'), host: '127.0.0.1', port: 0, logger: false, regions, configFile: declare('mars-1', 'bad'), say: () => undefined }),
+      (err: { message: string }) => /unknown region "mars-1"/.test(err.message),
+    );
   });
 });

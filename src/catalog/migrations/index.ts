@@ -9,12 +9,14 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-policies.js';
 import * as m0003 from './0003-resource-attributes.js';
 import * as m0004 from './0004-policy-attributes.js';
+import * as m0005 from './0005-policy-copy-region.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': m0001,
   '0002-policies': m0002,
   '0003-resource-attributes': m0003,
   '0004-policy-attributes': m0004,
+  '0005-policy-copy-region': m0005,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

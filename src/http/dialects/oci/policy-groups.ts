@@ -107,6 +107,7 @@ async function writeRows(app: AppContext, who: Principal, key: string, rows: rea
     const input: PolicyInput = {
       name: `oci-${key}-${i}`, resourceIds: schedule === null ? [] : members, schedule: spec.cron, timezone: spec.timezone,
       backupType: spec.backupType, retention: spec.retention, attributes: { [ATTRIBUTE]: row },
+      copyToRegion: want.doc.destinationRegion ?? null,
     };
     const current = rows[i];
     if (current === undefined) await createPolicy(app, who, input);
