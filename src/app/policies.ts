@@ -115,7 +115,7 @@ export async function copyForPolicy(app: AppContext, backup: Backup): Promise<vo
   if (policy?.copyToRegion === undefined || policy.copyToRegion === null) return;
   const who: Principal = { tenantId: backup.tenantId, role: 'admin', credentialId: `policy:${policy.id}` };
   try {
-    await requestCopy(app, who, backup.id, { region: policy.copyToRegion, extra: { policyId: policy.id } });
+    await requestCopy(app, who, backup.id, { region: policy.copyToRegion, extra: { copiedForPolicyId: policy.id } });
   } catch (err) {
     const current = (await app.catalog.backups.get(backup.tenantId, backup.id)) ?? backup;
     await app.catalog.backups.update(backup.tenantId, backup.id, { extra: { ...current.extra, copyError: errorMessage(err) } });
