@@ -25,6 +25,8 @@ export interface CopyRequest {
   readonly tags?: Record<string, unknown>;
   /** Per-dialect fields; `region` and `sourceBackupId` are set over them. */
   readonly extra?: Record<string, unknown>;
+  /** When the copy expires; default never. Only a policy's copies expire (scheduler.ts retention). */
+  readonly expiresAt?: string | null;
 }
 
 /** What a copy job's params hold. */
@@ -60,8 +62,8 @@ function copyRow(app: AppContext, who: Principal, source: Backup, req: CopyReque
     name: req.name ?? `Copy of ${source.name}`, description: req.description ?? source.description,
     type: source.type, source: 'MANUAL', state: 'CREATING', logicalBytes: source.logicalBytes, storedBytes: null, snapshotIds: [],
     timeRequested: nowIso(app.clock), timeImaged: null, timeAvailable: null,
-    // A copy is a manual backup: no policy's retention or expiry reaches it.
-    expiresAt: null, keepForever: false,
+    // A copy is a manual backup: no policy's keep rules reach it; a policy's copy expires with its source.
+    expiresAt: req.expiresAt ?? null, keepForever: false,
     tags: req.tags ?? source.tags, parentId: null, jobId: newId(app.random, 'job'),
     extra: { ...req.extra, region: req.region, sourceBackupId: source.id },
   };

@@ -6,7 +6,7 @@
  */
 import { errorMessage, fail } from '../common/errors.js';
 import type { Backup, BackupType, Policy, RetentionRules } from '../catalog/index.js';
-import { checkSchedule, nextRunAfter, type ScheduledBackupRequest } from '../jobs/scheduler.js';
+import { checkSchedule, COPY_OF_POLICY, nextRunAfter, type ScheduledBackupRequest } from '../jobs/scheduler.js';
 import { expiresAtFor, toForgetPolicy } from '../jobs/retention.js';
 import type { AppContext, Principal } from './context.js';
 import { newId } from './context.js';
@@ -115,7 +115,7 @@ export async function copyForPolicy(app: AppContext, backup: Backup): Promise<vo
   if (policy?.copyToRegion === undefined || policy.copyToRegion === null) return;
   const who: Principal = { tenantId: backup.tenantId, role: 'admin', credentialId: `policy:${policy.id}` };
   try {
-    await requestCopy(app, who, backup.id, { region: policy.copyToRegion, extra: { copiedForPolicyId: policy.id } });
+    await requestCopy(app, who, backup.id, { region: policy.copyToRegion, extra: { [COPY_OF_POLICY]: policy.id }, expiresAt: backup.expiresAt });
   } catch (err) {
     const current = (await app.catalog.backups.get(backup.tenantId, backup.id)) ?? backup;
     await app.catalog.backups.update(backup.tenantId, backup.id, { extra: { ...current.extra, copyError: errorMessage(err) } });

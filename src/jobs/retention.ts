@@ -77,6 +77,14 @@ function asSnapshot(b: RetentionCandidate): IdentifiedSnapshot {
  * The ids of the backups to delete, oldest first. A policy with no keep rule
  * keeps everything the rules see, so then only expiration deletes.
  */
+/** The ids of the backups past their expiration (none kept forever), oldest request first: all a policy's copies ever lose. */
+export function expiredBackups(backups: readonly RetentionCandidate[], nowMs: number): string[] {
+  return backups
+    .filter((b) => !b.keepForever && b.expiresAt !== null && Date.parse(b.expiresAt) <= nowMs)
+    .sort((a, b) => (a.timeRequested < b.timeRequested ? -1 : a.timeRequested > b.timeRequested ? 1 : 0))
+    .map((b) => b.id);
+}
+
 export function backupsToDelete(backups: readonly RetentionCandidate[], rules: RetentionRules, nowMs: number): string[] {
   const policy = toForgetPolicy(rules);
   const eligible = backups.filter((b) => b.source === 'SCHEDULED' && !b.keepForever);

@@ -21,7 +21,7 @@ import { Cron } from 'croner';
 import type { Clock } from '../common/clock.js';
 import { errorMessage, fail, isHoldfastError } from '../common/errors.js';
 import type { Backup, Catalog, Policy, RetentionRules } from '../catalog/index.js';
-import { backupsToDelete, expiresAtFor } from './retention.js';
+import { backupsToDelete, expiredBackups, expiresAtFor } from './retention.js';
 
 export interface ScheduledBackupRequest {
   readonly tenantId: string;
@@ -82,13 +82,24 @@ export function nextRunAfter(schedule: string, timezone: string, afterMs: number
   return next.toISOString();
 }
 
-/** A tenant's AVAILABLE SCHEDULED backups by the id of the policy that made them ('' for none). */
-async function scheduledByPolicy(catalog: SchedulerOptions['catalog'], tenantId: string): Promise<Map<string, Backup[]>> {
+/** Marks, in `extra`, a copy a policy made of one of its backups (app/policies.ts copyForPolicy). */
+export const COPY_OF_POLICY = 'copiedForPolicyId';
+
+/**
+ * A tenant's AVAILABLE backups of `source` by the id of the policy they belong to ('' for none):
+ * SCHEDULED ones by the policy that made them, MANUAL ones only if they are a policy's copies.
+ */
+async function availableByPolicy(catalog: SchedulerOptions['catalog'], tenantId: string, source: 'SCHEDULED' | 'MANUAL'): Promise<Map<string, Backup[]>> {
+  const key = source === 'SCHEDULED' ? 'policyId' : COPY_OF_POLICY;
   const out = new Map<string, Backup[]>();
   let after: string | undefined;
   do {
-    const page = await catalog.backups.list(tenantId, { source: 'SCHEDULED', state: 'AVAILABLE' }, { limit: 1000, ...(after === undefined ? {} : { after }) });
-    for (const b of page.items) pushTo(out, typeof b.extra['policyId'] === 'string' ? b.extra['policyId'] : '', b);
+    const page = await catalog.backups.list(tenantId, { source, state: 'AVAILABLE' }, { limit: 1000, ...(after === undefined ? {} : { after }) });
+    for (const b of page.items) {
+      const policyId = b.extra[key];
+      if (typeof policyId === 'string') pushTo(out, policyId, b);
+      else if (source === 'SCHEDULED') pushTo(out, '', b);
+    }
     after = page.next;
   } while (after !== undefined);
   return out;
@@ -126,10 +137,11 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     }
   };
 
-  /** Deletes what `rules` no longer keep of one policy's backups, one deletion per resource at a time. */
-  const retain = async (owner: { id: string; name: string; tenantId: string }, rules: RetentionRules, backups: readonly Backup[], report: PassReport): Promise<void> => {
+  /** Deletes what `rules` no longer keep of one policy's backups (`null`: only what expired), one deletion per resource at a time. */
+  const retain = async (owner: { id: string; name: string; tenantId: string }, rules: RetentionRules | null, backups: readonly Backup[], report: PassReport): Promise<void> => {
     for (const [resourceId, mine] of byResource(backups)) {
-      for (const backupId of backupsToDelete(mine, rules, msOf(o.clock))) {
+      const doomed = rules === null ? expiredBackups(mine, msOf(o.clock)) : backupsToDelete(mine, rules, msOf(o.clock));
+      for (const backupId of doomed) {
         try {
           await o.deleteBackup(owner.tenantId, backupId);
           report.deleted.push({ policyId: owner.id, backupId });
@@ -144,9 +156,14 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     }
   };
 
-  /** Each policy's rules over its backups; backups of a policy that is gone only expire (no keep rules). */
+  /**
+   * Each policy's rules over its backups; backups of a policy that is gone only expire (no keep
+   * rules), as do the copies a policy made in other regions (they expire with their source).
+   */
   const retainTenant = async (tenantId: string, policies: readonly Policy[], report: PassReport): Promise<void> => {
-    const byPolicy = await scheduledByPolicy(o.catalog, tenantId);
+    const byPolicy = await availableByPolicy(o.catalog, tenantId, 'SCHEDULED');
+    const copies = await availableByPolicy(o.catalog, tenantId, 'MANUAL');
+    for (const [policyId, backups] of copies) await retain({ id: policyId, name: `${policyId} (copies)`, tenantId }, null, backups, report);
     for (const policy of policies) {
       await retain(policy, policy.retention, byPolicy.get(policy.id) ?? [], report)
         .catch((err: unknown) => log('error', `policy ${policy.name}: ${errorMessage(err)}`, { policyId: policy.id }));

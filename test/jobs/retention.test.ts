@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isHoldfastError } from '../../src/common/errors.js';
-import { addDuration, backupsToDelete, expiresAtFor, toForgetPolicy, type RetentionCandidate } from '../../src/jobs/retention.js';
+import { addDuration, backupsToDelete, expiredBackups, expiresAtFor, toForgetPolicy, type RetentionCandidate } from '../../src/jobs/retention.js';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 const HOUR = 3_600_000;
@@ -14,6 +14,19 @@ const HOUR = 3_600_000;
 function b(id: string, hoursAgo: number, extra: Partial<RetentionCandidate> = {}): RetentionCandidate {
   return { id, resourceId: 'r1', timeRequested: new Date(NOW - hoursAgo * HOUR).toISOString(), expiresAt: null, keepForever: false, source: 'SCHEDULED', ...extra };
 }
+
+describe('expiredBackups (a policy\'s copies)', () => {
+  it('takes only what is past its expiration and not kept forever, whatever its source, oldest first', () => {
+    const past = new Date(NOW - 1000).toISOString();
+    const future = new Date(NOW + HOUR).toISOString();
+    const list = [
+      b('new-expired', 1, { source: 'MANUAL', expiresAt: past }), b('old-expired', 5, { source: 'MANUAL', expiresAt: past }),
+      b('not-yet', 2, { source: 'MANUAL', expiresAt: future }), b('never', 3, { source: 'MANUAL' }),
+      b('forever', 4, { source: 'MANUAL', expiresAt: past, keepForever: true }),
+    ];
+    assert.deepEqual(expiredBackups(list, NOW), ['old-expired', 'new-expired']);
+  });
+});
 
 describe('backupsToDelete', () => {
   it('keeps the last N per resource and deletes the rest, oldest first', () => {

@@ -16,7 +16,7 @@ import type { AppContext } from '../../../src/app/context.js';
 import { retentionDelete, scheduledBackup } from '../../../src/app/policies.js';
 import type { Catalog } from '../../../src/catalog/index.js';
 import { cryptoRandom } from '../../../src/common/clock.js';
-import { createScheduler } from '../../../src/jobs/scheduler.js';
+import { createScheduler, type Scheduler } from '../../../src/jobs/scheduler.js';
 import { RESTIC, useApiServer } from '../api-fixture.js';
 import { openFor } from '../open-catalog.js';
 import { blockstorageClient, enableOci, fileVolume, newKey, TENANCY, waiters } from './oci-fixture.js';
@@ -34,6 +34,10 @@ describe('OCI volume backup policy with a destination region', () => {
   let client: core.BlockstorageClient;
   let catalog: Catalog;
   let nowMs = 0;
+  let copyId = '';
+  let sourceId = '';
+  let expiresMs = 0;
+  let scheduler: Scheduler | undefined;
 
   before(async () => {
     await enableOci(api(), key);
@@ -68,9 +72,9 @@ describe('OCI volume backup policy with a destination region', () => {
     await client.createVolumeBackupPolicyAssignment({ createVolumeBackupPolicyAssignmentDetails: { assetId: volume.ocid, policyId: policy.volumeBackupPolicy.id } });
 
     const side = { catalog, clock: { nowNs: () => BigInt(nowMs) * 1_000_000n }, random: cryptoRandom, dataDir: join(api().dir, 'data'), jobsWaiting: () => undefined } as unknown as AppContext;
-    const scheduler = createScheduler({ catalog, clock: side.clock, requestBackup: scheduledBackup(side), deleteBackup: retentionDelete(side) });
+    const ticker = createScheduler({ catalog, clock: side.clock, requestBackup: scheduledBackup(side), deleteBackup: retentionDelete(side) });
     nowMs = tick;
-    assert.deepEqual((await scheduler.runOnce()).fired.map((f) => f.resourceId), [volume.id]);
+    assert.deepEqual((await ticker.runOnce()).fired.map((f) => f.resourceId), [volume.id]);
     const scheduled = (await client.listVolumeBackups({ compartmentId: TENANCY, volumeId: volume.ocid })).items;
     assert.equal(scheduled.length, 1);
     const source = (await waiters(client).forVolumeBackup({ volumeBackupId: scheduled[0]!.id }, State.Available))!.volumeBackup;
@@ -84,6 +88,11 @@ describe('OCI volume backup policy with a destination region', () => {
     assert.equal(copies.length, 1, 'one copy of the scheduled backup');
     const copy = (await waiters(client).forVolumeBackup({ volumeBackupId: copies[0]!.id }, State.Available))!.volumeBackup;
     assert.equal(copy.sourceVolumeBackupId, source.id);
+    assert.equal(new Date(copy.expirationTime!).getTime(), new Date(source.expirationTime!).getTime(), 'the copy expires with its source');
+    copyId = copy.id;
+    sourceId = source.id;
+    scheduler = createScheduler({ catalog, clock: side.clock, requestBackup: scheduledBackup(side), deleteBackup: retentionDelete(side) });
+    expiresMs = new Date(source.expirationTime!).getTime();
 
     const access = await api().call('GET', '/v1/repository');
     const region = join(api().dir, 'ashburn', 'repos', access.json.tenantId);
@@ -93,5 +102,19 @@ describe('OCI volume backup policy with a destination region', () => {
     const target = join(api().dir, 'restored');
     execFileSync(RESTIC, ['-r', region, 'restore', snapshot, '--target', target], { env });
     assert.ok(readFileSync(join(target, volume.path)).equals(data), 'the copy restores the volume as it was backed up');
+  });
+
+  it('deletes the source and its copy once they expire', async () => {
+    nowMs = expiresMs + 1000;
+    const gone = new Set<string>();
+    for (let i = 0; i < 200 && gone.size < 2; i++) {
+      await scheduler!.runOnce();
+      for (const id of [sourceId, copyId]) {
+        const state = (await client.getVolumeBackup({ volumeBackupId: id })).volumeBackup.lifecycleState;
+        if (state === State.Terminated) gone.add(id);
+      }
+      if (gone.size < 2) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual([...gone].sort(), [sourceId, copyId].sort(), 'both are TERMINATED');
   });
 });
