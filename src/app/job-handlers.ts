@@ -116,13 +116,12 @@ export function backupHandler(app: AppContext): JobHandler {
     });
     // Re-read: the backup may have been renamed or re-tagged while it ran.
     const current = (await app.catalog.backups.get(job.tenantId, backup.id)) ?? backup;
-    await app.catalog.backups.update(job.tenantId, backup.id, {
+    const available = await app.catalog.backups.update(job.tenantId, backup.id, {
       state: 'AVAILABLE', snapshotIds: [summary.result.snapshotId], logicalBytes: summary.result.bytesProcessed,
       storedBytes: summary.result.bytesStored, timeImaged: imaged, timeAvailable: nowIso(app.clock),
       // bytesRead tells a FULL backup (every byte re-read) from an INCREMENTAL that reused unchanged files.
       extra: { ...current.extra, input: describeInput(summary.input), bytesRead: summary.result.bytesRead },
     });
-    const available = await app.catalog.backups.get(job.tenantId, backup.id);
     if (available !== undefined) await copyForPolicy(app, available);
   };
 }

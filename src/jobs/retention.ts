@@ -73,26 +73,31 @@ function asSnapshot(b: RetentionCandidate): IdentifiedSnapshot {
   return { id: b.id, snapshot: { time: BigInt(ms) * 1_000_000n, tree: '', paths: [b.resourceId] } };
 }
 
-/**
- * The ids of the backups to delete, oldest first. A policy with no keep rule
- * keeps everything the rules see, so then only expiration deletes.
- */
-/** The ids of the backups past their expiration (none kept forever), oldest request first: all a policy's copies ever lose. */
-export function expiredBackups(backups: readonly RetentionCandidate[], nowMs: number): string[] {
-  return backups
-    .filter((b) => !b.keepForever && b.expiresAt !== null && Date.parse(b.expiresAt) <= nowMs)
+function isExpired(b: RetentionCandidate, nowMs: number): boolean {
+  return b.expiresAt !== null && Date.parse(b.expiresAt) <= nowMs;
+}
+
+/** Ids, the oldest request first: the order deletions go in. */
+function idsOldestFirst(backups: readonly RetentionCandidate[]): string[] {
+  return [...backups]
     .sort((a, b) => (a.timeRequested < b.timeRequested ? -1 : a.timeRequested > b.timeRequested ? 1 : 0))
     .map((b) => b.id);
 }
 
+/** The ids of the backups past their expiration (none kept forever), oldest first: all a policy's copies ever lose. */
+export function expiredBackups(backups: readonly RetentionCandidate[], nowMs: number): string[] {
+  return idsOldestFirst(backups.filter((b) => !b.keepForever && isExpired(b, nowMs)));
+}
+
+/**
+ * The ids of the backups to delete, oldest first. A policy with no keep rule
+ * keeps everything the rules see, so then only expiration deletes.
+ */
 export function backupsToDelete(backups: readonly RetentionCandidate[], rules: RetentionRules, nowMs: number): string[] {
   const policy = toForgetPolicy(rules);
   const eligible = backups.filter((b) => b.source === 'SCHEDULED' && !b.keepForever);
-  const expired = new Set(eligible.filter((b) => b.expiresAt !== null && Date.parse(b.expiresAt) <= nowMs).map((b) => b.id));
+  const expired = new Set(eligible.filter((b) => isExpired(b, nowMs)).map((b) => b.id));
   const groups = applyPolicy(eligible.map(asSnapshot), policy, { host: false, paths: true, tags: false });
   const removed = new Set(groups.flatMap((g) => g.remove.map((s) => s.id)));
-  return eligible
-    .filter((b) => removed.has(b.id) || expired.has(b.id))
-    .sort((a, b) => (a.timeRequested < b.timeRequested ? -1 : a.timeRequested > b.timeRequested ? 1 : 0))
-    .map((b) => b.id);
+  return idsOldestFirst(eligible.filter((b) => removed.has(b.id) || expired.has(b.id)));
 }
