@@ -56,11 +56,6 @@ export interface Chunker {
    * consumed without a cut. The caller cuts the final chunk at end of file itself.
    */
   next(data: Uint8Array, from: number, to: number): number;
-  /**
-   * A buffer of `size` bytes in the chunker's own memory, allocated once: ranges of it are hashed
-   * in place, while other data is copied in 64 KiB at a time first.
-   */
-  buffer(size: number): Buffer;
 }
 
 function degree(p: bigint): number {
@@ -138,9 +133,6 @@ function rabin(): WebAssembly.Module {
 }
 const SCRATCH = 8192;
 const SCRATCH_SIZE = 65536;
-/** Where a caller's buffer starts in the chunker's memory (see rabin.wat). */
-const OWN_BUFFER = SCRATCH + SCRATCH_SIZE;
-const PAGE = 65536;
 
 interface RabinExports {
   readonly memory: WebAssembly.Memory;
@@ -150,7 +142,6 @@ interface RabinExports {
 
 class RabinChunker implements Chunker {
   readonly #wasm: RabinExports;
-  #ownBuffer: Buffer | undefined;
   /** Bytes in the current chunk so far, hashed or not. */
   #count = 0;
 
@@ -167,14 +158,6 @@ class RabinChunker implements Chunker {
   reset(): void {
     this.#wasm.reset();
     this.#count = 0;
-  }
-
-  buffer(size: number): Buffer {
-    if (this.#ownBuffer !== undefined) throw fail('INTERNAL', 'a chunker has one buffer');
-    const memory = this.#wasm.memory;
-    const missing = OWN_BUFFER + size - memory.buffer.byteLength;
-    if (missing > 0) memory.grow(Math.ceil(missing / PAGE));
-    return (this.#ownBuffer = Buffer.from(memory.buffer, OWN_BUFFER, size));
   }
 
   next(data: Uint8Array, from: number, to: number): number {
@@ -208,14 +191,9 @@ class RabinChunker implements Chunker {
     return cut >= 0 ? cut : end;
   }
 
-  /** Hashes data[i:end) in place when it lives in the chunker's memory, else through the scratch area. */
+  /** Hashes data[i:end) through the scratch area, 64 KiB at a time. */
   #hash(data: Uint8Array, i: number, end: number, target: number): number {
-    const memory = this.#wasm.memory.buffer;
-    if (data.buffer === memory) {
-      const cut = this.#wasm.scan(data.byteOffset + i, data.byteOffset + end, target);
-      return cut < 0 ? -1 : cut - data.byteOffset;
-    }
-    const scratch = new Uint8Array(memory, SCRATCH, SCRATCH_SIZE);
+    const scratch = new Uint8Array(this.#wasm.memory.buffer, SCRATCH, SCRATCH_SIZE);
     for (let at = i; at < end; at += SCRATCH_SIZE) {
       const n = Math.min(SCRATCH_SIZE, end - at);
       scratch.set(data.subarray(at, at + n));

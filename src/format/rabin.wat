@@ -6,8 +6,7 @@
 ;;   0     drop[256] i64   out[b]·x^8 mod P: a byte leaving the 64-byte window
 ;;   2048  mod[256]  i64   reduction of the bits shifted above bit 52
 ;;   4096  ring[64]        the window, carried across calls
-;;   8192  scratch         64 KiB where callers copy data that is not in this memory
-;;   73728 (and up)        a caller's buffer, placed by growing the memory
+;;   8192  scratch         64 KiB where callers copy the data to hash
 (module
   (memory (export "memory") 2)
   (global $digest (mut i64) (i64.const 1))
